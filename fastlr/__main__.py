@@ -1,0 +1,5 @@
+import sys
+
+from fastlr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,426 @@
+# Compiler directives are set once, in setup.py.
+"""The only per-step code in fastlr.
+
+A schedule compiles (in Python, once) to a *plan*: a table of segments sorted by their first global
+step. Segment k covers global steps [begin_k, begin_{k+1}) (the last one runs forever) and evaluates
+one *family* formula on its local step ``tau = t - begin + offset``. ``fill_plan`` walks the segments
+that overlap a window and runs the family's tight loop on each slice of ``out``; scalar calls and
+gathers are one-element windows of the same code, so every path gives the same bits.
+
+Exactness without a libm call per element: the transcendental families evaluate their functions at
+*anchors* on a fixed grid of local steps (multiples of ``BLOCK``) with libm, and reach the steps in
+between through small tables of exact values (angle addition for cosines, products for exponentials
+and powers). The grid does not depend on the window being filled, so a value never depends on how a
+range was split into calls, and the error never accumulates: it is a few roundings everywhere.
+"""
+from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from libc.math cimport cos, exp, pow, sin
+from libc.stdint cimport int64_t, uintptr_t
+
+cimport cython
+from cython cimport floating
+
+import numpy as np
+
+cdef object _ndarray = np.ndarray
+
+cdef extern from *:
+    """
+    #define FASTLR_INT64_MAX ((int64_t)0x7fffffffffffffffLL)
+    """
+    int64_t FASTLR_INT64_MAX
+
+# Families (the layout of their parameters is documented in fastlr/_plan.py).
+cdef enum:
+    CONST = 0
+    LINEAR = 1
+    EXP = 2
+    STEP = 3
+    COS2 = 4
+
+# Columns of the integer segment table.
+cdef enum:
+    BEGIN = 0
+    OFFSET = 1
+    FAMILY = 2
+    I0 = 3
+    TAB = 4
+    NI = 5
+
+
+class Family:
+    """Family codes of plan segments (mirrors the kernel's enum)."""
+    CONST = 0
+    LINEAR = 1
+    EXP = 2
+    STEP = 3
+    COS2 = 4
+
+
+class Column:
+    """Columns of a plan's integer segment table (mirrors the kernel's enum)."""
+    BEGIN = 0
+    OFFSET = 1
+    FAMILY = 2
+    I0 = 3
+    TAB = 4
+    NI = 5
+
+
+NDBL = 4                  # columns of the float segment table
+cdef int _NDBL = 4
+TABLE = 64                # length of one table
+BLOCK = 4096              # anchor spacing = TABLE * TABLE local steps
+cdef int64_t _BLOCK = 4096
+cdef int64_t _TWO53 = 9007199254740992
+
+
+# --------------------------------------------------------------------------------------------
+# Tables (built once per schedule, with the same libm the kernels use for anchors)
+# --------------------------------------------------------------------------------------------
+
+def angle_tables(double w):
+    """cos/sin of w*64*i and of w*j for i, j < 64: the 4 x 64 rotation tables of a COS2 segment."""
+    out = np.empty(4 * 64)
+    cdef double[::1] o = out
+    cdef int i
+    for i in range(64):
+        o[i] = cos(w * <double>(64 * i))
+        o[64 + i] = sin(w * <double>(64 * i))
+        o[128 + i] = cos(w * <double>i)
+        o[192 + i] = sin(w * <double>i)
+    return out
+
+
+def exp_tables(double rate):
+    """exp(-rate*64*i) and exp(-rate*j) for i, j < 64: the 2 x 64 tables of an EXP segment."""
+    out = np.empty(2 * 64)
+    cdef double[::1] o = out
+    cdef int i
+    for i in range(64):
+        o[i] = exp(-rate * <double>(64 * i))
+        o[64 + i] = exp(-rate * <double>i)
+    return out
+
+
+def power_tables(double gamma):
+    """gamma**j for j < 64: the table of a STEP segment."""
+    out = np.empty(64)
+    cdef double[::1] o = out
+    cdef int i
+    for i in range(64):
+        o[i] = pow(gamma, <double>i)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Family kernels: fill out[0:n] with the values of local steps tau ... tau+n-1
+# --------------------------------------------------------------------------------------------
+
+cdef inline void _k_const(floating* out, int64_t n, const double* d) noexcept nogil:
+    cdef floating v = <floating>d[0]
+    cdef int64_t k
+    for k in range(n):
+        out[k] = v
+
+
+cdef void _k_linear(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
+    # v = d0 + d1 * tau
+    cdef double a = d[0], b = d[1], x0
+    cdef int64_t k, done = 0
+    cdef int kk, m
+    if tau <= _TWO53 - n:
+        # Below 2**53, (double)tau + (double)kk == (double)(tau + kk) exactly, and the int32
+        # counter converts in vector registers.
+        while done < n:
+            m = <int>(n - done if n - done < (1 << 30) else (1 << 30))
+            x0 = <double>(tau + done)
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * (x0 + <double>kk))
+            done += m
+    else:
+        for k in range(n):
+            out[k] = <floating>(a + b * <double>(tau + k))
+
+
+cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
+                 const double* tab) noexcept nogil:
+    # v = d0 * exp(-d1 * tau) = (d0 * exp(-d1 * p0)) * E[i] * e[j],  tau = p0 + 64 i + j
+    cdef const double* big = tab
+    cdef const double* small = tab + 64
+    cdef double a, ai
+    cdef int64_t k = 0, p, p0, q
+    cdef int i, j, m, jj
+    while k < n:
+        p = tau + k
+        p0 = p & ~(_BLOCK - 1)
+        a = d[0] * exp(-d[1] * <double>p0)
+        if a == 0.0:
+            # exp is non-increasing in the step: every later value is 0 as well
+            while k < n:
+                out[k] = 0
+                k += 1
+            return
+        q = p - p0
+        i = <int>(q >> 6)
+        j = <int>(q & 63)
+        while i < 64 and k < n:
+            ai = a * big[i]
+            m = 64 - j
+            if m > n - k:
+                m = <int>(n - k)
+            for jj in range(m):
+                out[k + jj] = <floating>(ai * small[j + jj])
+            k += m
+            i += 1
+            j = 0
+
+
+cdef void _k_step(floating* out, int64_t tau, int64_t n, const double* d, int64_t size,
+                  const double* tab) noexcept nogil:
+    # v = d0 * d1 ** floor(tau / size) = (d0 * d1 ** m0) * G[m - m0],  m0 = m rounded down to 64
+    cdef int64_t k = 0, m = tau // size, r = tau - m * size, m0, cur = -1, run, jj
+    cdef double a = 0.0
+    cdef floating v
+    while k < n:
+        m0 = m & ~(<int64_t>63)
+        if m0 != cur:
+            a = d[0] * pow(d[1], <double>m0)
+            cur = m0
+        v = <floating>(a * tab[m - m0])
+        run = size - r
+        if run > n - k:
+            run = n - k
+        for jj in range(run):
+            out[k + jj] = v
+        k += run
+        m += 1
+        r = 0
+
+
+cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_t period,
+                  const double* tab) noexcept nogil:
+    # v = d0 + d1 * cos(d2 * p)**2,  p = tau mod period (period 0: p = tau).
+    # cos(d2 * (p0 + 64 i + j)) by angle addition from the anchor p0 (libm) and two tables.
+    cdef const double* bc = tab
+    cdef const double* bs = tab + 64
+    cdef const double* sc = tab + 128
+    cdef const double* ss = tab + 192
+    cdef double lo = d[0], amp = d[1], w = d[2]
+    cdef double A, B, ai, bi, c, phi
+    cdef int64_t k = 0, p, p0, q, lim
+    cdef int i, j, m, jj
+    p = tau % period if period > 0 else tau
+    while k < n:
+        p0 = p & ~(_BLOCK - 1)
+        if p0 == 0:
+            A = 1.0
+            B = 0.0
+        else:
+            phi = w * <double>p0
+            A = cos(phi)
+            B = sin(phi)
+        lim = _BLOCK
+        if period > 0 and period - p0 < lim:
+            lim = period - p0
+        q = p - p0
+        i = <int>(q >> 6)
+        j = <int>(q & 63)
+        while q < lim and k < n:
+            ai = A * bc[i] - B * bs[i]
+            bi = B * bc[i] + A * bs[i]
+            m = 64 - j
+            if m > n - k:
+                m = <int>(n - k)
+            if m > lim - q:
+                m = <int>(lim - q)
+            for jj in range(m):
+                c = ai * sc[j + jj] - bi * ss[j + jj]
+                out[k + jj] = <floating>(lo + amp * (c * c))
+            k += m
+            q += m
+            i += 1
+            j = 0
+        p = p0 + q
+        if period > 0 and p == period:
+            p = 0
+
+
+cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
+                    const double* tables) noexcept nogil:
+    cdef int64_t fam = seg[FAMILY]
+    cdef const double* tab = tables + seg[TAB]
+    if fam == CONST:
+        _k_const(out, n, d)
+    elif fam == LINEAR:
+        _k_linear(out, tau, n, d)
+    elif fam == EXP:
+        _k_exp(out, tau, n, d, tab)
+    elif fam == STEP:
+        _k_step(out, tau, n, d, seg[I0], tab)
+    elif fam == COS2:
+        _k_cos2(out, tau, n, d, seg[I0], tab)
+
+
+cdef inline Py_ssize_t _find_segment(const int64_t* iseg, Py_ssize_t nseg, int64_t t) noexcept nogil:
+    # last segment whose begin <= t (segment 0 begins at 0)
+    cdef Py_ssize_t lo = 0, hi = nseg - 1, mid
+    while lo < hi:
+        mid = (lo + hi + 1) >> 1
+        if iseg[mid * NI + BEGIN] <= t:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+cdef void fill_plan(const int64_t* iseg, const double* dseg, const double* tables, Py_ssize_t nseg,
+                    floating* out, int64_t start, int64_t n) noexcept nogil:
+    """Values of global steps start ... start+n-1 into out[0:n]. The caller guarantees
+    start >= 0, n >= 0 and start + n - 1 <= 2**63 - 1."""
+    cdef Py_ssize_t s
+    cdef int64_t m, tau
+    cdef const int64_t* seg
+    if n <= 0:
+        return
+    s = _find_segment(iseg, nseg, start)
+    while True:
+        seg = iseg + s * NI
+        if s == nseg - 1 or iseg[(s + 1) * NI + BEGIN] - start >= n:
+            m = n
+        else:
+            m = iseg[(s + 1) * NI + BEGIN] - start
+        tau = start - seg[BEGIN] + seg[OFFSET]
+        _k_family(out, tau, m, seg, dseg + s * _NDBL, tables)
+        n -= m
+        if n == 0:
+            return
+        out += m
+        start += m
+        s += 1
+
+
+cdef int64_t gather_plan(const int64_t* iseg, const double* dseg, const double* tables,
+                         Py_ssize_t nseg, const int64_t* steps, int64_t n,
+                         double* out) noexcept nogil:
+    """out[k] = value at steps[k]; returns the index of the first negative step, or -1."""
+    cdef int64_t k, t
+    cdef Py_ssize_t s
+    for k in range(n):
+        t = steps[k]
+        if t < 0:
+            return k
+        s = _find_segment(iseg, nseg, t)
+        _k_family(out + k, t - iseg[s * NI + BEGIN] + iseg[s * NI + OFFSET], 1,
+                  iseg + s * NI, dseg + s * _NDBL, tables)
+    return -1
+
+
+# --------------------------------------------------------------------------------------------
+# The Python-facing plan object
+# --------------------------------------------------------------------------------------------
+
+cdef int _buffer_kind(object out, Py_buffer* view) except -1:
+    """Acquire a writable 1-D native float32/float64 C-contiguous aligned buffer of `out`.
+    Returns 2 (float64) or 1 (float32) with `view` held, or 0 (nothing held) if `out` is not
+    acceptable: the caller then asks fastlr._validate for the precise error."""
+    if not isinstance(out, _ndarray):
+        return 0
+    try:
+        PyObject_GetBuffer(out, view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_STRIDES)
+    except (BufferError, ValueError, TypeError):
+        return 0
+    cdef int kind = 0
+    if view.ndim == 1 and view.format != NULL and view.format[0] != 0 and view.format[1] == 0:
+        if view.format[0] == b'd':
+            kind = 2
+        elif view.format[0] == b'f':
+            kind = 1
+    if kind and view.shape[0] > 1 and view.strides[0] != view.itemsize:
+        kind = 0
+    if kind and (<uintptr_t>view.buf) % <uintptr_t>view.itemsize != 0:
+        kind = 0
+    if not kind:
+        PyBuffer_Release(view)
+    return kind
+
+
+cdef inline int64_t _as_step(object t, str name) except -1:
+    if type(t) is int and t >= 0 and t <= FASTLR_INT64_MAX:
+        return t
+    from fastlr._validate import check_step
+    return check_step(t, name)
+
+
+@cython.final
+cdef class Plan:
+    """A compiled schedule: segment tables plus rotation/power tables. Immutable."""
+    cdef readonly object iseg
+    cdef readonly object dseg
+    cdef readonly object tables
+    cdef const int64_t* _i
+    cdef const double* _d
+    cdef const double* _t
+    cdef Py_ssize_t _n
+
+    def __cinit__(self, iseg, dseg, tables):
+        cdef const int64_t[:, ::1] iv = iseg
+        cdef const double[:, ::1] dv = dseg
+        cdef const double[::1] tv = tables
+        if iv.shape[0] < 1 or iv.shape[1] != NI or dv.shape[1] != _NDBL or dv.shape[0] != iv.shape[0]:
+            raise ValueError("malformed plan tables")
+        if iv[0, BEGIN] != 0:
+            raise ValueError("the first segment of a plan must begin at step 0")
+        self.iseg, self.dseg, self.tables = iseg, dseg, tables
+        self._i = &iv[0, 0]
+        self._d = &dv[0, 0]
+        self._t = &tv[0] if tv.shape[0] > 0 else NULL
+        self._n = iv.shape[0]
+
+    @property
+    def n_segments(self):
+        return self._n
+
+    def value(self, t):
+        """The value at one step (a Python int >= 0), as a Python float."""
+        cdef int64_t s = _as_step(t, "t")
+        cdef double v
+        fill_plan(self._i, self._d, self._t, self._n, &v, s, 1)
+        return v
+
+    def fill(self, out, start=0):
+        """Write the values of steps start ... start+len(out)-1 into `out`; return `out`."""
+        cdef Py_buffer view
+        cdef int64_t s = _as_step(start, "start")
+        cdef int64_t n
+        cdef int kind = _buffer_kind(out, &view)
+        if kind == 0:
+            from fastlr._validate import check_out
+            check_out(out)  # raises the precise TypeError/ValueError
+            raise ValueError(f"out: cannot write into {type(out).__name__} of dtype {out.dtype}")
+        try:
+            n = view.shape[0]
+            if n > 0 and s > FASTLR_INT64_MAX - (n - 1):
+                raise ValueError(
+                    f"start={start} with len(out)={n}: the last step {start + n - 1} would pass "
+                    f"2**63 - 1")
+            if kind == 2:
+                with nogil:
+                    fill_plan(self._i, self._d, self._t, self._n, <double*>view.buf, s, n)
+            else:
+                with nogil:
+                    fill_plan(self._i, self._d, self._t, self._n, <float*>view.buf, s, n)
+        finally:
+            PyBuffer_Release(&view)
+        return out
+
+    def gather(self, const int64_t[::1] steps, double[::1] out):
+        """out[k] = value at steps[k]. Raises ValueError on a negative step (`out` is scratch)."""
+        cdef int64_t bad, n = steps.shape[0]
+        if out.shape[0] != n:
+            raise ValueError("steps and out differ in length")
+        if n == 0:
+            return -1
+        with nogil:
+            bad = gather_plan(self._i, self._d, self._t, self._n, &steps[0], n, &out[0])
+        return bad
