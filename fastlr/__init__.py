@@ -5,19 +5,29 @@ learning rate of the (t+1)-th optimizer update (the torch / optax / keras / timm
 
 >>> import fastlr
 >>> s = fastlr.CosineAnnealing(max_lr=0.1, total_steps=1000)
->>> s(0), s(500), s(1000)
-(0.1, 0.05000000000000001, 0.0)
->>> s.array(5, start=998)
-array([9.86960437e-07, 2.46740208e-07, 0.00000000e+00, 0.00000000e+00,
-       0.00000000e+00])
+>>> s(0), s(1000)
+(0.1, 0.0)
+>>> out = s.fill(np.empty(4), start=998)   # doctest: +SKIP
 """
+from fastlr.compose import Join, Scaled, WithWarmup, join, with_warmup
 from fastlr.schedules import (
+    Constant,
     CosineAnnealing,
     Cyclical,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTime,
+    Linear,
+    MultiStep,
+    OneCycle,
+    PiecewiseConstant,
+    Polynomial,
     Schedule,
     StepDecay,
+    Triangular,
     Warmup,
+    WarmRestarts,
+    WarmupStableDecay,
     from_dict,
     registry,
 )
@@ -26,11 +36,31 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Schedule",
+    # the seed's five
     "StepDecay",
     "ExponentialDecay",
     "CosineAnnealing",
     "Warmup",
     "Cyclical",
+    # the catalogue
+    "Constant",
+    "MultiStep",
+    "PiecewiseConstant",
+    "Linear",
+    "Polynomial",
+    "InverseSqrt",
+    "InverseTime",
+    "OneCycle",
+    "Triangular",
+    "WarmRestarts",
+    "WarmupStableDecay",
+    # composition
+    "Join",
+    "WithWarmup",
+    "Scaled",
+    "join",
+    "with_warmup",
+    # serialisation
     "from_dict",
     "registry",
     "__version__",

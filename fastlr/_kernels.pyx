@@ -14,7 +14,7 @@ and powers). The grid does not depend on the window being filled, so a value nev
 range was split into calls, and the error never accumulates: it is a few roundings everywhere.
 """
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
-from libc.math cimport cos, exp, pow, sin
+from libc.math cimport cos, exp, ldexp, pow, sin, sqrt
 from libc.stdint cimport int64_t, uintptr_t
 
 cimport cython
@@ -35,17 +35,23 @@ cdef enum:
     CONST = 0
     LINEAR = 1
     EXP = 2
-    STEP = 3
+    PLATEAU = 3
     COS2 = 4
+    POLY = 5
+    RSQRT = 6
+    INVTIME = 7
+    TRI = 8
 
 # Columns of the integer segment table.
 cdef enum:
     BEGIN = 0
     OFFSET = 1
     FAMILY = 2
-    I0 = 3
-    TAB = 4
-    NI = 5
+    TAB = 3
+    I0 = 4
+    I1 = 5
+    I2 = 6
+    NI = 7
 
 
 class Family:
@@ -53,8 +59,12 @@ class Family:
     CONST = 0
     LINEAR = 1
     EXP = 2
-    STEP = 3
+    PLATEAU = 3
     COS2 = 4
+    POLY = 5
+    RSQRT = 6
+    INVTIME = 7
+    TRI = 8
 
 
 class Column:
@@ -62,17 +72,20 @@ class Column:
     BEGIN = 0
     OFFSET = 1
     FAMILY = 2
-    I0 = 3
-    TAB = 4
-    NI = 5
+    TAB = 3
+    I0 = 4
+    I1 = 5
+    I2 = 6
+    NI = 7
 
 
-NDBL = 4                  # columns of the float segment table
-cdef int _NDBL = 4
+NDBL = 6                  # columns of the float segment table
+cdef int _NDBL = 6
 TABLE = 64                # length of one table
 BLOCK = 4096              # anchor spacing = TABLE * TABLE local steps
 cdef int64_t _BLOCK = 4096
 cdef int64_t _TWO53 = 9007199254740992
+cdef int _CHUNK = 1 << 30
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,13 +117,22 @@ def exp_tables(double rate):
 
 
 def power_tables(double gamma):
-    """gamma**j for j < 64: the table of a STEP segment."""
-    out = np.empty(64)
+    """gamma**(64*i) and gamma**j for i, j < 64: the 2 x 64 tables of geometric factors."""
+    out = np.empty(2 * 64)
     cdef double[::1] o = out
     cdef int i
     for i in range(64):
-        o[i] = pow(gamma, <double>i)
+        o[i] = pow(gamma, <double>(64 * i))
+        o[64 + i] = pow(gamma, <double>i)
     return out
+
+
+cdef inline double _geometric(double gamma, int64_t e, const double* tab) noexcept nogil:
+    """gamma**e as pow(gamma, e0) * gamma**(64 i) * gamma**j with e = e0 + 64 i + j, e0 on the
+    4096-grid: the anchor is exact in double, every factor is one correctly placed rounding."""
+    cdef int64_t e0 = e & ~(_BLOCK - 1)
+    cdef int64_t q = e - e0
+    return (pow(gamma, <double>e0) * tab[q >> 6]) * tab[64 + (q & 63)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,7 +155,7 @@ cdef void _k_linear(floating* out, int64_t tau, int64_t n, const double* d) noex
         # Below 2**53, (double)tau + (double)kk == (double)(tau + kk) exactly, and the int32
         # counter converts in vector registers.
         while done < n:
-            m = <int>(n - done if n - done < (1 << 30) else (1 << 30))
+            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
             x0 = <double>(tau + done)
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * (x0 + <double>kk))
@@ -176,18 +198,16 @@ cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
             j = 0
 
 
-cdef void _k_step(floating* out, int64_t tau, int64_t n, const double* d, int64_t size,
-                  const double* tab) noexcept nogil:
-    # v = d0 * d1 ** floor(tau / size) = (d0 * d1 ** m0) * G[m - m0],  m0 = m rounded down to 64
-    cdef int64_t k = 0, m = tau // size, r = tau - m * size, m0, cur = -1, run, jj
-    cdef double a = 0.0
+cdef void _k_plateau(floating* out, int64_t tau, int64_t n, const double* d, int64_t size,
+                     int64_t kind, const double* tab) noexcept nogil:
+    # m = floor(tau / size); kind 0: v = d0 * d1**m (anchored geometric); kind 1: v = d0 / (1 + d1 m)
+    cdef int64_t k = 0, m = tau // size, r = tau - m * size, run, jj
     cdef floating v
     while k < n:
-        m0 = m & ~(<int64_t>63)
-        if m0 != cur:
-            a = d[0] * pow(d[1], <double>m0)
-            cur = m0
-        v = <floating>(a * tab[m - m0])
+        if kind == 0:
+            v = <floating>(d[0] * _geometric(d[1], m, tab))
+        else:
+            v = <floating>(d[0] / (1.0 + d[1] * <double>m))
         run = size - r
         if run > n - k:
             run = n - k
@@ -200,50 +220,177 @@ cdef void _k_step(floating* out, int64_t tau, int64_t n, const double* d, int64_
 
 cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_t period,
                   const double* tab) noexcept nogil:
-    # v = d0 + d1 * cos(d2 * p)**2,  p = tau mod period (period 0: p = tau).
-    # cos(d2 * (p0 + 64 i + j)) by angle addition from the anchor p0 (libm) and two tables.
+    # v = d0 + (d1 * d4**c - d0) * cos(d2 * (p + d3))**2,  p = tau mod period, c = tau div period
+    # (period 0: p = tau, c = 0). cos(d2 * (p0 + 64 i + j + d3)) by angle addition from the anchor
+    # p0 (libm) and two tables.
     cdef const double* bc = tab
     cdef const double* bs = tab + 64
     cdef const double* sc = tab + 128
     cdef const double* ss = tab + 192
-    cdef double lo = d[0], amp = d[1], w = d[2]
+    cdef double lo = d[0], amp, w = d[2], off = d[3]
     cdef double A, B, ai, bi, c, phi
-    cdef int64_t k = 0, p, p0, q, lim
+    cdef int64_t k = 0, p, p0, q, lim, cyc = 0
     cdef int i, j, m, jj
-    p = tau % period if period > 0 else tau
+    if period > 0:
+        cyc = tau // period
+        p = tau - cyc * period
+    else:
+        p = tau
     while k < n:
-        p0 = p & ~(_BLOCK - 1)
-        if p0 == 0:
-            A = 1.0
-            B = 0.0
+        amp = (d[1] * pow(d[4], <double>cyc) if d[4] != 1.0 else d[1]) - lo
+        while k < n:
+            p0 = p & ~(_BLOCK - 1)
+            if p0 == 0 and off == 0.0:
+                A = 1.0
+                B = 0.0
+            else:
+                phi = w * (<double>p0 + off)
+                A = cos(phi)
+                B = sin(phi)
+            lim = _BLOCK
+            if period > 0 and period - p0 < lim:
+                lim = period - p0
+            q = p - p0
+            i = <int>(q >> 6)
+            j = <int>(q & 63)
+            while q < lim and k < n:
+                ai = A * bc[i] - B * bs[i]
+                bi = B * bc[i] + A * bs[i]
+                m = 64 - j
+                if m > n - k:
+                    m = <int>(n - k)
+                if m > lim - q:
+                    m = <int>(lim - q)
+                for jj in range(m):
+                    c = ai * sc[j + jj] - bi * ss[j + jj]
+                    out[k + jj] = <floating>(lo + amp * (c * c))
+                k += m
+                q += m
+                i += 1
+                j = 0
+            p = p0 + q
+            if period > 0 and p == period:
+                p = 0
+                cyc += 1
+                break
+
+
+cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
+    if kind == 1:
+        return x
+    if kind == 2:
+        return x * x
+    if kind == 3:
+        return sqrt(x)
+    return pow(x, e)
+
+
+cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_t anchor,
+                  int64_t flags) noexcept nogil:
+    # x = (anchor - tau) / d2 (flags & 8) or tau / d2;  v = d0 + d1 * g(x), g by flags & 7:
+    # 0: x**d3, 1: x, 2: x*x, 3: sqrt(x)
+    cdef int64_t kind = flags & 7, k, done = 0
+    cdef double a = d[0], b = d[1], den = d[2], e = d[3], x0, sgn, x
+    cdef int64_t u0 = anchor - tau if flags & 8 else tau
+    cdef int kk, m
+    sgn = -1.0 if flags & 8 else 1.0
+    if u0 <= _TWO53 - n:
+        while done < n:
+            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+            x0 = <double>(u0 + <int64_t>sgn * done)
+            if kind == 1:
+                for kk in range(m):
+                    out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) / den))
+            elif kind == 2:
+                for kk in range(m):
+                    x = (x0 + sgn * <double>kk) / den
+                    out[done + kk] = <floating>(a + b * (x * x))
+            elif kind == 3:
+                for kk in range(m):
+                    out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) / den))
+            else:
+                for kk in range(m):
+                    out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) / den, e))
+            done += m
+    else:
+        for k in range(n):
+            out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) / den, kind, e))
+
+
+cdef void _k_rsqrt(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
+    # v = d0 * sqrt(d1 / tau)   (tau >= 1 by construction)
+    cdef double a = d[0], w = d[1], x0
+    cdef int64_t k, done = 0
+    cdef int kk, m
+    if tau <= _TWO53 - n:
+        while done < n:
+            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+            x0 = <double>(tau + done)
+            for kk in range(m):
+                out[done + kk] = <floating>(a * sqrt(w / (x0 + <double>kk)))
+            done += m
+    else:
+        for k in range(n):
+            out[k] = <floating>(a * sqrt(w / <double>(tau + k)))
+
+
+cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
+    # v = d0 / (1 + d1 * tau)
+    cdef double a = d[0], r = d[1], x0
+    cdef int64_t k, done = 0
+    cdef int kk, m
+    if tau <= _TWO53 - n:
+        while done < n:
+            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+            x0 = <double>(tau + done)
+            for kk in range(m):
+                out[done + kk] = <floating>(a / (1.0 + r * (x0 + <double>kk)))
+            done += m
+    else:
+        for k in range(n):
+            out[k] = <floating>(a / (1.0 + r * <double>(tau + k)))
+
+
+cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t up,
+                 int64_t down, int64_t mode, const double* tab) noexcept nogil:
+    # Smith's triangular cycle (period up + down, phase p = tau mod period, cycle c = tau div period):
+    # frac = p / up on the way up (p <= up), (period - p) / down on the way down;
+    # v = d0 + (d1 * frac) * scale,  scale = 1 | 0.5**c | d2**tau   (mode 0 | 1 | 2).
+    # Periods are < 2**52 (validated), so phases are exact in double.
+    cdef int64_t period = up + down, k = 0, t, c, p, run, done, jj
+    cdef double base = d[0], amp = d[1], sc = 1.0, x0, xs, sgn, den
+    cdef int kk, m
+    while k < n:
+        t = tau + k
+        c = t // period
+        p = t - c * period
+        if mode == 1:
+            sc = ldexp(1.0, <int>(-c)) if c < 2000 else 0.0
+        if p <= up:
+            run = up + 1 - p
+            x0 = <double>p
+            sgn = 1.0
+            den = <double>up
         else:
-            phi = w * <double>p0
-            A = cos(phi)
-            B = sin(phi)
-        lim = _BLOCK
-        if period > 0 and period - p0 < lim:
-            lim = period - p0
-        q = p - p0
-        i = <int>(q >> 6)
-        j = <int>(q & 63)
-        while q < lim and k < n:
-            ai = A * bc[i] - B * bs[i]
-            bi = B * bc[i] + A * bs[i]
-            m = 64 - j
-            if m > n - k:
-                m = <int>(n - k)
-            if m > lim - q:
-                m = <int>(lim - q)
-            for jj in range(m):
-                c = ai * sc[j + jj] - bi * ss[j + jj]
-                out[k + jj] = <floating>(lo + amp * (c * c))
-            k += m
-            q += m
-            i += 1
-            j = 0
-        p = p0 + q
-        if period > 0 and p == period:
-            p = 0
+            run = period - p
+            x0 = <double>(period - p)
+            sgn = -1.0
+            den = <double>down
+        if run > n - k:
+            run = n - k
+        if mode == 2:
+            for jj in range(run):
+                out[k + jj] = <floating>(base + (amp * ((x0 + sgn * <double>jj) / den))
+                                         * _geometric(d[2], t + jj, tab))
+        else:
+            done = 0
+            while done < run:
+                m = <int>(run - done if run - done < _CHUNK else _CHUNK)
+                xs = x0 + sgn * <double>done
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(base + (amp * ((xs + sgn * <double>kk) / den)) * sc)
+                done += m
+        k += run
 
 
 cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
@@ -256,10 +403,18 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
         _k_linear(out, tau, n, d)
     elif fam == EXP:
         _k_exp(out, tau, n, d, tab)
-    elif fam == STEP:
-        _k_step(out, tau, n, d, seg[I0], tab)
+    elif fam == PLATEAU:
+        _k_plateau(out, tau, n, d, seg[I0], seg[I1], tab)
     elif fam == COS2:
         _k_cos2(out, tau, n, d, seg[I0], tab)
+    elif fam == POLY:
+        _k_poly(out, tau, n, d, seg[I0], seg[I1])
+    elif fam == RSQRT:
+        _k_rsqrt(out, tau, n, d)
+    elif fam == INVTIME:
+        _k_invtime(out, tau, n, d)
+    elif fam == TRI:
+        _k_tri(out, tau, n, d, seg[I0], seg[I1], seg[I2], tab)
 
 
 cdef inline Py_ssize_t _find_segment(const int64_t* iseg, Py_ssize_t nseg, int64_t t) noexcept nogil:

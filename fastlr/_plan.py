@@ -3,16 +3,25 @@
 A segment runs a family formula on the local step ``tau = t - begin + offset``. Families and the
 meaning of their parameters (all arithmetic in float64; tables are built once, here):
 
-==========  ==========================================  ==========================================
-family      value at local step tau                      parameters
-==========  ==========================================  ==========================================
-CONST       d0                                           d0
-LINEAR      d0 + d1 * tau                                d0, d1
-EXP         d0 * exp(-d1 * tau)                          d0, d1; tables exp(-d1*64i), exp(-d1*j)
-STEP        d0 * d1 ** floor(tau / i0)                   d0, d1, i0 >= 1; table d1**j
-COS2        d0 + d1 * cos(d2 * p)**2,                    d0, d1, d2 = pi / (2 * half_period),
-            p = tau mod i0 (i0 = 0: p = tau)             i0 = period or 0; rotation tables
-==========  ==========================================  ==========================================
+==========  ==============================================  ======================================
+family      value at local step tau                          parameters
+==========  ==============================================  ======================================
+CONST       d0                                               d0
+LINEAR      d0 + d1 tau                                      d0, d1
+EXP         d0 exp(-d1 tau)                                  tables exp(-d1 64i), exp(-d1 j)
+PLATEAU     m = floor(tau / i0);                             i0 >= 1; i1 = kind;
+            kind 0: d0 d1**m, kind 1: d0 / (1 + d1 m)        tables d1**(64i), d1**j (kind 0)
+COS2        d0 + (d1 d4**c - d0) cos²(d2 (p + d3)),          d2 = pi / (2 L); i0 = period or 0;
+            p = tau mod i0, c = tau div i0 (i0 = 0: p=tau)   d3 phase offset; d4 peak decay
+POLY        d0 + d1 g(x), x = (i0 - tau)/d2 (i1 & 8)         i1 & 7 = g: 0 x**d3, 1 x, 2 x², 3 sqrt
+            or tau/d2
+RSQRT       d0 sqrt(d1 / tau)                                tau >= 1
+INVTIME     d0 / (1 + d1 tau)
+TRI         d0 + d1 frac(p) scale, p = tau mod (i0 + i1)     i0 = up, i1 = down, i2 = mode;
+            scale 1 | 0.5**c | d2**tau                       tables d2**(64i), d2**j (mode 2)
+==========  ==============================================  ======================================
+
+Composition is arithmetic on segment lists (truncate, concatenate, scale), never per step.
 """
 from __future__ import annotations
 
@@ -32,31 +41,98 @@ class Segment(NamedTuple):
     family: int
     d: tuple = ()
     i0: int = 0
+    i1: int = 0
+    i2: int = 0
     offset: int = 0
     table: Optional[np.ndarray] = None
 
 
+F = Family
+# The float columns that hold values (multiplied when a schedule is scaled).
+VALUE_COLUMNS = {
+    F.CONST: (0,), F.LINEAR: (0, 1), F.EXP: (0,), F.PLATEAU: (0,), F.COS2: (0, 1),
+    F.POLY: (0, 1), F.RSQRT: (0,), F.INVTIME: (0,), F.TRI: (0, 1),
+}
+
+
 def const(value: float, length: Optional[int] = None) -> Segment:
-    return Segment(length, Family.CONST, (value,))
+    return Segment(length, F.CONST, (value,))
 
 
 def linear(a: float, slope: float, length: Optional[int]) -> Segment:
-    return Segment(length, Family.LINEAR, (a, slope))
+    """a + slope * tau."""
+    return Segment(length, F.LINEAR, (a, slope))
 
 
 def exponential(lr: float, rate: float, length: Optional[int] = None) -> Segment:
-    return Segment(length, Family.EXP, (lr, rate), table=_kernels.exp_tables(rate))
+    return Segment(length, F.EXP, (lr, rate), table=_kernels.exp_tables(rate))
 
 
-def step(lr: float, gamma: float, size: int, length: Optional[int] = None) -> Segment:
-    return Segment(length, Family.STEP, (lr, gamma), i0=size, table=_kernels.power_tables(gamma))
+def geometric_plateaus(lr: float, gamma: float, size: int, length: Optional[int] = None) -> Segment:
+    """lr * gamma ** floor(tau / size)."""
+    return Segment(length, F.PLATEAU, (lr, gamma), i0=size, i1=0,
+                   table=_kernels.power_tables(gamma))
 
 
-def cos2(low: float, amp: float, half_period: int, *, periodic: bool,
-         length: Optional[int] = None) -> Segment:
+def inverse_time_plateaus(lr: float, rate: float, size: int,
+                          length: Optional[int] = None) -> Segment:
+    """lr / (1 + rate * floor(tau / size))."""
+    return Segment(length, F.PLATEAU, (lr, rate), i0=size, i1=1)
+
+
+def cos2(low: float, peak: float, half_period: float, *, period: int = 0, offset: float = 0.0,
+         decay: float = 1.0, length: Optional[int] = None) -> Segment:
+    """low + (peak decay**c - low) cos²(pi (p + offset) / (2 half_period)): from peak to low over
+    half_period steps (which may be fractional); periodic with `period` if > 0."""
     w = math.pi / (2 * half_period)
-    return Segment(length, Family.COS2, (low, amp, w), i0=2 * half_period if periodic else 0,
+    return Segment(length, F.COS2, (low, peak, w, offset, decay), i0=period,
                    table=_kernels.angle_tables(w))
+
+
+def poly(low: float, amp: float, horizon: int, power: float, *, reverse: bool,
+         length: Optional[int] = None) -> Segment:
+    """low + amp * x**power, x = (horizon - tau) / horizon (reverse) or tau / horizon."""
+    kind = {1.0: 1, 2.0: 2, 0.5: 3}.get(power, 0)
+    return Segment(length, F.POLY, (low, amp, float(horizon), power), i0=horizon,
+                   i1=kind | (8 if reverse else 0))
+
+
+def rsqrt(lr: float, scale: float, *, offset: int, length: Optional[int] = None) -> Segment:
+    """lr * sqrt(scale / tau)."""
+    return Segment(length, F.RSQRT, (lr, scale), offset=offset)
+
+
+def inverse_time(lr: float, rate: float, length: Optional[int] = None) -> Segment:
+    """lr / (1 + rate * tau)."""
+    return Segment(length, F.INVTIME, (lr, rate))
+
+
+def triangular(base: float, amp: float, up: int, down: int, mode: int, gamma: float) -> Segment:
+    table = _kernels.power_tables(gamma) if mode == 2 else None
+    return Segment(None, F.TRI, (base, amp, gamma), i0=up, i1=down, i2=mode, table=table)
+
+
+def truncate(segments: Sequence[Segment], total: int) -> list:
+    """The first `total` steps of a segment list (a prefix, the crossing segment cut short)."""
+    out, rest = [], total
+    for s in segments:
+        if s.length is None or s.length >= rest:
+            out.append(s._replace(length=rest))
+            return out
+        out.append(s)
+        rest -= s.length
+    raise AssertionError("a segment list must end with a segment that runs forever")
+
+
+def scale(segments: Sequence[Segment], factor: float) -> list:
+    """Segments whose values are multiplied by `factor` (the value columns of each family)."""
+    out = []
+    for s in segments:
+        d = list(s.d)
+        for col in VALUE_COLUMNS[s.family]:
+            d[col] = d[col] * factor
+        out.append(s._replace(d=tuple(d)))
+    return out
 
 
 def compile_plan(segments: Sequence[Segment]) -> _kernels.Plan:
@@ -76,18 +152,24 @@ def compile_plan(segments: Sequence[Segment]) -> _kernels.Plan:
     n = len(segs)
     iseg = np.zeros((n, _kernels.Column.NI), dtype=np.int64)
     dseg = np.zeros((n, _kernels.NDBL), dtype=np.float64)
-    tables = []
+    tables: list = []
+    placed: dict = {}
     begin, ntab = 0, 0
     for k, s in enumerate(segs):
         iseg[k, _kernels.Column.BEGIN] = begin
         iseg[k, _kernels.Column.OFFSET] = s.offset
         iseg[k, _kernels.Column.FAMILY] = int(s.family)
         iseg[k, _kernels.Column.I0] = s.i0
+        iseg[k, _kernels.Column.I1] = s.i1
+        iseg[k, _kernels.Column.I2] = s.i2
         dseg[k, : len(s.d)] = s.d
         if s.table is not None:
-            iseg[k, _kernels.Column.TAB] = ntab
-            tables.append(s.table)
-            ntab += len(s.table)
+            key = id(s.table)
+            if key not in placed:  # segments cut from one segment share its table
+                placed[key] = ntab
+                tables.append(s.table)
+                ntab += len(s.table)
+            iseg[k, _kernels.Column.TAB] = placed[key]
         if s.length is not None:
             begin += s.length
     tab = np.concatenate(tables) if tables else np.zeros(1)

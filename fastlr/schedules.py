@@ -6,6 +6,7 @@ the (t+1)-th optimizer update, as in torch, optax, keras and timm. Steps are 64-
 """
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Dict, Tuple
 
 import numpy as np
@@ -149,8 +150,24 @@ class Schedule:
         return dict(self._params)
 
     def to_dict(self) -> Dict[str, Any]:
-        """A plain dict (JSON-safe) that :func:`fastlr.from_dict` turns back into an equal schedule."""
-        return {"schedule": type(self).__name__, **self._params}
+        """A plain dict (JSON-safe) that :func:`fastlr.from_dict` turns back into an equal schedule.
+        Nested schedules become nested dicts, sequences become lists."""
+        return {"schedule": type(self).__name__,
+                **{k: _plain(v) for k, v in self._params.items()}}
+
+    @classmethod
+    def _from_params(cls, params: Dict[str, Any]) -> "Schedule":
+        return cls(**params)
+
+    # ---------------------------------------------------------------------------- arithmetic
+    def __mul__(self, factor: Any) -> "Schedule":
+        from fastlr.compose import Scaled
+
+        if isinstance(factor, Schedule):
+            return NotImplemented
+        return Scaled(self, factor)
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
@@ -180,7 +197,15 @@ def from_dict(d: Dict[str, Any]) -> Schedule:
         raise ValueError(f"the dict has no 'schedule' key naming the class: {d!r}")
     params = dict(d)
     cls = lookup(params.pop("schedule"))
-    return cls(**params)
+    return cls._from_params(params)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Schedule):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # ================================================================================ the five seed schedules
@@ -216,7 +241,7 @@ class StepDecay(Schedule):
 
     def _segments(self) -> list:
         p = self._params
-        return [_plan.step(p["lr"], p["gamma"], p["step_size"])]
+        return [_plan.geometric_plateaus(p["lr"], p["gamma"], p["step_size"])]
 
 
 class ExponentialDecay(Schedule):
@@ -281,7 +306,7 @@ class CosineAnnealing(Schedule):
     def _segments(self) -> list:
         p = self._params
         hi, lo, T = p["max_lr"], p["min_lr"], p["total_steps"]
-        return [_plan.cos2(lo, hi - lo, T, periodic=False, length=T), _plan.const(lo)]
+        return [_plan.cos2(lo, hi, T, length=T), _plan.const(lo)]
 
 
 class Warmup(Schedule):
@@ -351,5 +376,536 @@ class Cyclical(Schedule):
     def _segments(self) -> list:
         p = self._params
         hi, lo = p["max_lr"], p["min_lr"]
-        return [_plan.cos2(lo, hi - lo, p["cycle_steps"], periodic=True)]
+        T = p["cycle_steps"]
+        return [_plan.cos2(lo, hi, T, period=2 * T)]
 
+
+
+# ================================================================================ the catalogue
+
+
+def _check_step_list(values: Any, name: str, *, minimum: int = 0) -> Tuple[int, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
+    return tuple(check_steps(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(values))
+
+
+def _check_choice(value: Any, name: str, choices: Tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+class Constant(Schedule):
+    """A constant rate: ``lr`` at every step.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("lr",)
+    _aliases = ("constant", "const")
+
+    def __init__(self, lr: float) -> None:
+        self._init(lr=check_rate(lr, "lr"))
+
+    def _segments(self) -> list:
+        return [_plan.const(self._params["lr"])]
+
+
+class MultiStep(Schedule):
+    """``lr * gamma ** (number of milestones <= t)`` (torch ``MultiStepLR``).
+
+    Milestones may be given in any order; a repeated milestone counts as often as it appears (as in
+    torch). A milestone at 0 applies from step 0. Stored sorted.
+
+    Parameters
+    ----------
+    lr : float
+        The rate before the first milestone; finite, >= 0.
+    milestones : sequence of int
+        Steps (>= 0) at which the rate is multiplied by ``gamma``.
+    gamma : float
+        Finite, > 0.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("lr", "milestones", "gamma")
+    _aliases = ("multistep", "multi_step", "multisteplr")
+
+    def __init__(self, lr: float, milestones: Any, gamma: float = 0.1) -> None:
+        self._init(lr=check_rate(lr, "lr"),
+                   milestones=tuple(sorted(_check_step_list(milestones, "milestones"))),
+                   gamma=check_real(gamma, "gamma", low=0.0, low_open=True))
+
+    def _segments(self) -> list:
+        p = self._params
+        lr, gamma, ms = p["lr"], p["gamma"], p["milestones"]
+        segs, prev = [], 0
+        for k, m in enumerate(ms):
+            segs.append(_plan.const(lr * gamma**k, length=m - prev))
+            prev = m
+        return segs + [_plan.const(lr * gamma ** len(ms))]
+
+
+class PiecewiseConstant(Schedule):
+    """``values[k]`` on ``[boundaries[k-1], boundaries[k])`` (with boundaries[-1] = 0), and
+    ``values[-1]`` from ``boundaries[-1]`` on.
+
+    Parameters
+    ----------
+    boundaries : sequence of int
+        Strictly increasing steps >= 1.
+    values : sequence of float
+        ``len(boundaries) + 1`` rates, finite and >= 0.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("boundaries", "values")
+    _aliases = ("piecewise_constant", "piecewise")
+
+    def __init__(self, boundaries: Any, values: Any) -> None:
+        b = _check_step_list(boundaries, "boundaries", minimum=1)
+        if any(x >= y for x, y in zip(b, b[1:])):
+            raise ValueError(f"boundaries must be strictly increasing, got {list(b)}")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"values must be a sequence of rates, got {values!r}")
+        v = tuple(check_rate(x, f"values[{i}]") for i, x in enumerate(values))
+        if len(v) != len(b) + 1:
+            raise ValueError(f"values must have len(boundaries) + 1 = {len(b) + 1} entries, "
+                             f"got {len(v)}")
+        self._init(boundaries=b, values=v)
+
+    def _segments(self) -> list:
+        b, v = self._params["boundaries"], self._params["values"]
+        starts = (0,) + b
+        segs = [_plan.const(v[k], length=starts[k + 1] - starts[k]) for k in range(len(b))]
+        return segs + [_plan.const(v[-1])]
+
+
+class Linear(Schedule):
+    """Linear from ``start_lr`` (t = 0) to ``end_lr`` (t = total_steps), then ``end_lr`` held:
+    ``start_lr + (end_lr - start_lr) * min(t, T) / T`` (torch ``LinearLR`` with absolute rates,
+    optax ``linear_schedule``).
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("start_lr", "end_lr", "total_steps")
+    _aliases = ("linear",)
+
+    def __init__(self, start_lr: float, end_lr: float, total_steps: int) -> None:
+        self._init(start_lr=check_rate(start_lr, "start_lr"), end_lr=check_rate(end_lr, "end_lr"),
+                   total_steps=check_steps(total_steps, "total_steps"))
+
+    def _segments(self) -> list:
+        p = self._params
+        a, b, T = p["start_lr"], p["end_lr"], p["total_steps"]
+        return [_plan.linear(a, (b - a) / T, length=T), _plan.const(b)]
+
+
+class Polynomial(Schedule):
+    """Polynomial decay: ``(init_lr - end_lr) * (1 - min(t, T) / T) ** power + end_lr``
+    (optax ``polynomial_schedule``, torch ``PolynomialLR`` with ``end_lr = 0``); ``end_lr`` from
+    ``t = T`` on. ``1 - t/T`` is formed as ``(T - t) / T`` from exact integers, so fractional
+    powers stay accurate near the end.
+
+    Parameters
+    ----------
+    init_lr, end_lr : float
+        Finite, >= 0.
+    total_steps : int
+        T >= 1.
+    power : float
+        Finite, >= 0 (1: linear, 2: quadratic, 0.5: square root...).
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("init_lr", "end_lr", "total_steps", "power")
+    _aliases = ("polynomial", "poly")
+
+    def __init__(self, init_lr: float, end_lr: float, total_steps: int, power: float = 1.0) -> None:
+        self._init(init_lr=check_rate(init_lr, "init_lr"), end_lr=check_rate(end_lr, "end_lr"),
+                   total_steps=check_steps(total_steps, "total_steps"),
+                   power=check_real(power, "power", low=0.0))
+
+    def _segments(self) -> list:
+        p = self._params
+        a, b, T = p["init_lr"], p["end_lr"], p["total_steps"]
+        return [_plan.poly(b, a - b, T, p["power"], reverse=True, length=T), _plan.const(b)]
+
+
+class InverseSqrt(Schedule):
+    """Inverse square root: ``lr * sqrt(warmup_steps / max(t, warmup_steps))`` — ``lr`` for
+    ``t < warmup_steps``, then decaying as ``1/sqrt(t)`` (the Transformer/fairseq decay; put a
+    ramp in front with :func:`fastlr.with_warmup` or a join).
+
+    Parameters
+    ----------
+    lr : float
+        Finite, >= 0.
+    warmup_steps : int
+        >= 1.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("lr", "warmup_steps")
+    _aliases = ("inverse_sqrt", "rsqrt", "invsqrt")
+
+    def __init__(self, lr: float, warmup_steps: int) -> None:
+        self._init(lr=check_rate(lr, "lr"), warmup_steps=check_steps(warmup_steps, "warmup_steps"))
+
+    def _segments(self) -> list:
+        lr, W = self._params["lr"], self._params["warmup_steps"]
+        return [_plan.const(lr, length=W), _plan.rsqrt(lr, float(W), offset=W)]
+
+
+class InverseTime(Schedule):
+    """Inverse time decay: ``lr / (1 + decay_rate * t / decay_steps)``; with ``staircase``,
+    ``t / decay_steps`` is floored (keras ``InverseTimeDecay``). No horizon.
+
+    Parameters
+    ----------
+    lr : float
+        Finite, >= 0.
+    decay_rate : float
+        Finite, >= 0.
+    decay_steps : int
+        >= 1.
+    staircase : bool, default False
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("lr", "decay_rate", "decay_steps", "staircase")
+    _aliases = ("inverse_time", "invtime")
+
+    def __init__(self, lr: float, decay_rate: float, decay_steps: int,
+                 staircase: bool = False) -> None:
+        self._init(lr=check_rate(lr, "lr"), decay_rate=check_real(decay_rate, "decay_rate", low=0.0),
+                   decay_steps=check_steps(decay_steps, "decay_steps"),
+                   staircase=_check_bool(staircase, "staircase"))
+
+    def _segments(self) -> list:
+        p = self._params
+        if p["staircase"]:
+            return [_plan.inverse_time_plateaus(p["lr"], p["decay_rate"], p["decay_steps"])]
+        return [_plan.inverse_time(p["lr"], p["decay_rate"] / p["decay_steps"])]
+
+
+class OneCycle(Schedule):
+    """The one-cycle policy, step for step as torch ``OneCycleLR`` (with ``cycle_momentum`` aside).
+
+    ``initial_lr = max_lr / div_factor`` and ``min_lr = initial_lr / final_div_factor``. The phase
+    ends are torch's (real numbers): two phases end at ``pct_start*T - 1`` and ``T - 1``; three
+    phases at ``pct_start*T - 1``, ``2*pct_start*T - 2`` and ``T - 1``. Step ``t`` belongs to the
+    first phase whose end is ``>= t``; within a phase running from ``s`` to ``e`` (the previous end,
+    or 0) with rates ``a -> b``, ``pct = (t - s) / (e - s)`` and the value is
+    ``b + (a - b) * (1 + cos(pi pct)) / 2`` (``anneal="cos"``) or ``a + (b - a) * pct``
+    (``anneal="linear"``). Phases: ``initial -> max -> min`` (two) or
+    ``initial -> max -> initial -> min`` (three).
+
+    Where the peak and the end fall: ``max_lr`` is reached exactly at step ``pct_start*T - 1``
+    when that is an integer (e.g. T = 1000, pct_start = 0.3: step 299); otherwise the largest
+    value is at its floor or ceiling. The last step of the cycle, ``T - 1``, has the value
+    ``min_lr``, which is held for every later step (torch raises there instead).
+
+    Parameters
+    ----------
+    max_lr : float
+        Finite, >= 0.
+    total_steps : int
+        T >= 2.
+    pct_start : float, default 0.3
+        In (0, 1); every phase must be longer than 0 steps.
+    anneal : {"cos", "linear"}
+    div_factor, final_div_factor : float
+        Finite, > 0.
+    three_phase : bool, default False
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor",
+               "three_phase")
+    _aliases = ("one_cycle", "onecycle", "onecyclelr")
+
+    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
+                 anneal: str = "cos", div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False) -> None:
+        params = dict(
+            max_lr=check_rate(max_lr, "max_lr"),
+            total_steps=check_steps(total_steps, "total_steps", minimum=2),
+            pct_start=check_real(pct_start, "pct_start", low=0.0, low_open=True, high=1.0),
+            anneal=_check_choice(anneal, "anneal", ("cos", "linear")),
+            div_factor=check_real(div_factor, "div_factor", low=0.0, low_open=True),
+            final_div_factor=check_real(final_div_factor, "final_div_factor", low=0.0, low_open=True),
+            three_phase=_check_bool(three_phase, "three_phase"),
+        )
+        object.__setattr__(self, "_params", params)
+        ends = self.phase_ends
+        prev = 0.0
+        for k, e in enumerate(ends):
+            if not e > prev:
+                raise ValueError(
+                    f"pct_start={pct_start} with total_steps={total_steps} gives phase {k + 1} "
+                    f"an empty span (it would end at step {e} after {prev}); raise total_steps or "
+                    f"change pct_start")
+            prev = e
+        self._init(**params)
+
+    @property
+    def initial_lr(self) -> float:
+        """``max_lr / div_factor``: the rate at step 0."""
+        return self._params["max_lr"] / self._params["div_factor"]
+
+    @property
+    def min_lr(self) -> float:
+        """``initial_lr / final_div_factor``: the rate at step ``total_steps - 1`` and after."""
+        return self.initial_lr / self._params["final_div_factor"]
+
+    @property
+    def phase_ends(self) -> Tuple[float, ...]:
+        """torch's (real) last step of each phase."""
+        p = self._params
+        T, pct = p["total_steps"], p["pct_start"]
+        if p["three_phase"]:
+            return (float(pct * T) - 1, float(2 * pct * T) - 2, float(T - 1))
+        return (float(pct * T) - 1, float(T - 1))
+
+    def _segments(self) -> list:
+        p = self._params
+        hi, lo0, lo = p["max_lr"], self.initial_lr, self.min_lr
+        rates = (lo0, hi, lo0, lo) if p["three_phase"] else (lo0, hi, lo)
+        segs, start, first = [], 0.0, 0
+        for k, end in enumerate(self.phase_ends):
+            last = math.floor(end)  # the phase covers integer steps first ... last
+            a, b = rates[k], rates[k + 1]
+            span = end - start
+            frac = first - start  # pct = (tau + frac) / span for the local step tau
+            n = last - first + 1
+            if p["anneal"] == "cos":
+                segs.append(_plan.cos2(b, a, span, offset=frac, length=n))
+            else:
+                slope = (b - a) / span
+                segs.append(_plan.linear(a + slope * frac, slope, length=n))
+            start, first = end, last + 1
+        return segs + [_plan.const(lo)]
+
+
+class Triangular(Schedule):
+    """Smith's cyclical learning rate (torch ``CyclicLR``), with exact integer phases.
+
+    A cycle lasts ``step_size_up + step_size_down`` steps. With ``p = t mod cycle`` and
+    ``c = t div cycle``: ``frac = p / step_size_up`` for ``p <= step_size_up`` (the top at
+    ``p = step_size_up``) and ``(cycle - p) / step_size_down`` after; the value is
+    ``base_lr + (max_lr - base_lr) * frac * scale`` with ``scale = 1`` (``"triangular"``),
+    ``0.5 ** c`` (``"triangular2"``) or ``gamma ** t`` (``"exp_range"``). Periodic, no horizon.
+
+    Parameters
+    ----------
+    base_lr, max_lr : float
+        Finite, >= 0.
+    step_size_up : int
+        >= 1.
+    step_size_down : int or None
+        >= 1; ``None`` means ``step_size_up``. The cycle must be shorter than 2**52 steps.
+    mode : {"triangular", "triangular2", "exp_range"}
+    gamma : float, default 1.0
+        Finite, > 0; used by ``"exp_range"`` only.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma")
+    _aliases = ("triangular", "cycliclr", "clr")
+    _MODES = ("triangular", "triangular2", "exp_range")
+
+    def __init__(self, base_lr: float, max_lr: float, step_size_up: int,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0) -> None:
+        up = check_steps(step_size_up, "step_size_up", maximum=2**51)
+        down = up if step_size_down is None else check_steps(step_size_down, "step_size_down",
+                                                             maximum=2**51)
+        self._init(base_lr=check_rate(base_lr, "base_lr"), max_lr=check_rate(max_lr, "max_lr"),
+                   step_size_up=up, step_size_down=down,
+                   mode=_check_choice(mode, "mode", self._MODES),
+                   gamma=check_real(gamma, "gamma", low=0.0, low_open=True))
+
+    def _segments(self) -> list:
+        p = self._params
+        return [_plan.triangular(p["base_lr"], p["max_lr"] - p["base_lr"], p["step_size_up"],
+                                 p["step_size_down"], self._MODES.index(p["mode"]), p["gamma"])]
+
+
+class WarmRestarts(Schedule):
+    """SGDR: cosine annealing with warm restarts (torch ``CosineAnnealingWarmRestarts``, timm
+    ``CosineLRScheduler`` with ``cycle_mul``/``cycle_decay``/``cycle_limit``).
+
+    Cycle ``k`` (k = 0, 1, ...) lasts ``L_k = floor(first_cycle_steps * cycle_mult**k)`` steps,
+    computed with exact integer/rational arithmetic on the binary value of ``cycle_mult`` (so for an
+    integer ``cycle_mult`` the restarts are exactly ``first * (mult**k - 1) / (mult - 1)``; torch
+    and timm find them with a floating logarithm and can miss one, e.g. first = 7, mult = 3,
+    t = 847). Within cycle k, at local step ``u``::
+
+        min_lr + ½ (max_lr * cycle_decay**k - min_lr) (1 + cos(π u / L_k))
+
+    After ``max_cycles`` cycles (if given) the rate is ``min_lr`` for good. A plan segment is built
+    per cycle when ``cycle_mult > 1`` (at most 20000 cycles fit below 2**63 steps, i.e.
+    ``cycle_mult`` must not be too close to 1 unless ``max_cycles`` bounds them); with
+    ``cycle_mult == 1`` the schedule is one periodic segment.
+
+    Parameters
+    ----------
+    max_lr : float
+        The peak of cycle 0; finite, >= 0.
+    first_cycle_steps : int
+        L_0 >= 1.
+    cycle_mult : int or float, default 1
+        >= 1, finite.
+    min_lr : float, default 0.0
+    cycle_decay : float, default 1.0
+        Finite, > 0: the peak is multiplied by it at each restart.
+    max_cycles : int or None
+        >= 1.
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("max_lr", "first_cycle_steps", "cycle_mult", "min_lr", "cycle_decay", "max_cycles")
+    _aliases = ("warm_restarts", "sgdr", "cosine_warm_restarts")
+    MAX_SEGMENT_CYCLES = 20000
+
+    def __init__(self, max_lr: float, first_cycle_steps: int, cycle_mult: float = 1,
+                 min_lr: float = 0.0, cycle_decay: float = 1.0,
+                 max_cycles: int | None = None) -> None:
+        mult = check_real(cycle_mult, "cycle_mult", low=1.0)
+        params = dict(
+            max_lr=check_rate(max_lr, "max_lr"),
+            first_cycle_steps=check_steps(first_cycle_steps, "first_cycle_steps"),
+            cycle_mult=int(mult) if mult == int(mult) else mult,
+            min_lr=check_rate(min_lr, "min_lr"),
+            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True),
+            max_cycles=None if max_cycles is None else check_steps(max_cycles, "max_cycles"),
+        )
+        object.__setattr__(self, "_params", params)
+        if params["cycle_mult"] != 1:
+            limit = params["max_cycles"] or self.MAX_SEGMENT_CYCLES + 1
+            if len(self.cycle_lengths(limit)) > self.MAX_SEGMENT_CYCLES:
+                raise ValueError(
+                    f"cycle_mult={cycle_mult} with first_cycle_steps={first_cycle_steps} needs more "
+                    f"than {self.MAX_SEGMENT_CYCLES} cycles to reach step 2**63; use a larger "
+                    f"cycle_mult or set max_cycles")
+        self._init(**params)
+
+    def cycle_lengths(self, limit: int | None = None) -> Tuple[int, ...]:
+        """Lengths of the cycles that start below 2**63 — at most ``limit`` of them (default:
+        ``max_cycles``; required when ``cycle_mult == 1`` and ``max_cycles`` is None) — computed
+        exactly: ``floor(first * M**k / 2**(e*k))`` for ``cycle_mult = M / 2**e``."""
+        p = self._params
+        if limit is None:
+            limit = p["max_cycles"]
+        if limit is None:
+            if p["cycle_mult"] == 1:
+                raise ValueError("cycle_mult == 1 repeats forever: pass limit")
+            limit = INT64_MAX
+        limit = check_steps(limit, "limit")
+        num, den_bits = float(p["cycle_mult"]).as_integer_ratio()
+        shift = den_bits.bit_length() - 1  # the denominator is a power of two
+        lengths, begin, scaled, k = [], 0, p["first_cycle_steps"], 0
+        while begin <= INT64_MAX and len(lengths) < limit:
+            length = scaled >> (shift * k)
+            lengths.append(length)
+            begin += length
+            scaled *= num
+            k += 1
+        return tuple(lengths)
+
+    def cycle_starts(self, limit: int | None = None) -> Tuple[int, ...]:
+        """The first step of each cycle (restart points), exactly."""
+        starts, begin = [], 0
+        for length in self.cycle_lengths(limit):
+            starts.append(begin)
+            begin += length
+        return tuple(starts)
+
+    def _segments(self) -> list:
+        p = self._params
+        hi, lo, decay, K = p["max_lr"], p["min_lr"], p["cycle_decay"], p["max_cycles"]
+        if p["cycle_mult"] == 1:
+            L = p["first_cycle_steps"]
+            length = None if K is None else min(K * L, INT64_MAX)
+            return [_plan.cos2(lo, hi, L, period=L, decay=decay, length=length), _plan.const(lo)]
+        segs = [_plan.cos2(lo, hi * decay**k, L, length=L)
+                for k, L in enumerate(self.cycle_lengths())]
+        return segs + [_plan.const(lo)]
+
+
+class WarmupStableDecay(Schedule):
+    """Warmup-stable-decay (WSD, "trapezoidal"): a linear ramp from ``min_lr`` to ``max_lr`` over
+    ``warmup_steps``, ``max_lr`` for ``stable_steps``, then a decay to ``min_lr`` over
+    ``decay_steps``, held after. With ``u`` the step within the decay and ``x = u / decay_steps``:
+    ``linear``: ``max_lr - (max_lr - min_lr) x``; ``cosine``:
+    ``min_lr + ½ (max_lr - min_lr)(1 + cos(π x))``; ``sqrt``: ``max_lr - (max_lr - min_lr) sqrt(x)``
+    ("1 - sqrt").
+
+    Parameters
+    ----------
+    max_lr, min_lr : float
+        Finite, >= 0.
+    warmup_steps, stable_steps : int
+        >= 0.
+    decay_steps : int
+        >= 1.
+    decay_shape : {"linear", "cosine", "sqrt"}
+
+    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    """
+
+    __slots__ = ()
+    _fields = ("max_lr", "warmup_steps", "stable_steps", "decay_steps", "min_lr", "decay_shape")
+    _aliases = ("wsd", "warmup_stable_decay", "trapezoidal")
+
+    def __init__(self, max_lr: float, warmup_steps: int, stable_steps: int, decay_steps: int,
+                 min_lr: float = 0.0, decay_shape: str = "linear") -> None:
+        self._init(max_lr=check_rate(max_lr, "max_lr"),
+                   warmup_steps=check_steps(warmup_steps, "warmup_steps", minimum=0),
+                   stable_steps=check_steps(stable_steps, "stable_steps", minimum=0),
+                   decay_steps=check_steps(decay_steps, "decay_steps"),
+                   min_lr=check_rate(min_lr, "min_lr"),
+                   decay_shape=_check_choice(decay_shape, "decay_shape",
+                                             ("linear", "cosine", "sqrt")))
+
+    def _segments(self) -> list:
+        p = self._params
+        hi, lo = p["max_lr"], p["min_lr"]
+        W, S, D = p["warmup_steps"], p["stable_steps"], p["decay_steps"]
+        segs = [_plan.linear(lo, (hi - lo) / W, length=W)] if W else []
+        segs.append(_plan.const(hi, length=S))
+        shape = p["decay_shape"]
+        if shape == "linear":
+            segs.append(_plan.linear(hi, (lo - hi) / D, length=D))
+        elif shape == "cosine":
+            segs.append(_plan.cos2(lo, hi, D, length=D))
+        else:
+            segs.append(_plan.poly(hi, lo - hi, D, 0.5, reverse=False, length=D))
+        return segs + [_plan.const(lo)]
