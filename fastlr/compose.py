@@ -6,7 +6,7 @@ over the segment boundaries, O(log segments).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Sequence
+from typing import Any, Sequence
 
 from fastlr import _plan
 from fastlr._validate import check_rate, check_steps
@@ -58,12 +58,6 @@ class Join(Schedule):
             raise ValueError(f"boundaries must be strictly increasing, got {list(b)}")
         self._init(schedules=scheds, boundaries=b)
 
-    @classmethod
-    def _from_params(cls, params: Dict[str, Any]) -> "Join":
-        params = dict(params)
-        params["schedules"] = [_as_schedule(s, "schedules[]") for s in params.get("schedules", ())]
-        return cls(**params)
-
     def _segments(self) -> list:
         scheds, b = self._params["schedules"], self._params["boundaries"]
         starts = (0,) + b
@@ -74,39 +68,33 @@ class Join(Schedule):
 
 
 class WithWarmup(Schedule):
-    """A linear ramp from ``init_lr`` to ``schedule(0)`` over ``warmup_steps`` steps, then
-    ``schedule`` on the local step ``t - warmup_steps``:
-    ``init_lr + (schedule(0) - init_lr) * t / warmup_steps`` for ``t < warmup_steps``.
+    """A linear ramp from ``init_lr`` to ``inner(0)`` over ``warmup_steps`` steps, then the
+    ``inner`` schedule on the local step ``t - warmup_steps``:
+    ``init_lr + (inner(0) - init_lr) * t / warmup_steps`` for ``t < warmup_steps``.
+    (The dict key ``"schedule"`` names the class in :meth:`to_dict`, hence ``inner``.)
 
     Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
     """
 
     __slots__ = ()
-    _fields = ("schedule", "warmup_steps", "init_lr")
+    _fields = ("inner", "warmup_steps", "init_lr")
     _aliases = ("with_warmup",)
 
-    def __init__(self, schedule: Any, warmup_steps: int, init_lr: float = 0.0) -> None:
-        self._init(schedule=_as_schedule(schedule, "schedule"),
+    def __init__(self, inner: Any, warmup_steps: int, init_lr: float = 0.0) -> None:
+        self._init(inner=_as_schedule(inner, "inner"),
                    warmup_steps=check_steps(warmup_steps, "warmup_steps", minimum=0),
                    init_lr=check_rate(init_lr, "init_lr"))
 
-    @classmethod
-    def _from_params(cls, params: Dict[str, Any]) -> "WithWarmup":
-        params = dict(params)
-        if "schedule" in params:
-            params["schedule"] = _as_schedule(params["schedule"], "schedule")
-        return cls(**params)
-
     def _segments(self) -> list:
         p = self._params
-        inner, W, a = p["schedule"], p["warmup_steps"], p["init_lr"]
+        inner, W, a = p["inner"], p["warmup_steps"], p["init_lr"]
         if W == 0:
             return list(inner._segments())
         return [_plan.linear(a, (inner(0) - a) / W, length=W)] + list(inner._segments())
 
 
 class Scaled(Schedule):
-    """``factor * schedule(t)`` (what ``schedule * factor`` and ``factor * schedule`` build).
+    """``factor * inner(t)`` (what ``schedule * factor`` and ``factor * schedule`` build).
 
     The factor multiplies the value parameters of every segment once, at construction, so values
     equal ``factor * schedule(t)`` to within an ulp or two (not bit for bit).
@@ -115,16 +103,14 @@ class Scaled(Schedule):
     """
 
     __slots__ = ()
-    _fields = ("schedule", "factor")
+    _fields = ("inner", "factor")
     _aliases = ("scaled",)
 
-    def __init__(self, schedule: Any, factor: float) -> None:
-        self._init(schedule=_as_schedule(schedule, "schedule"), factor=check_rate(factor, "factor"))
-
-    _from_params = WithWarmup._from_params
+    def __init__(self, inner: Any, factor: float) -> None:
+        self._init(inner=_as_schedule(inner, "inner"), factor=check_rate(factor, "factor"))
 
     def _segments(self) -> list:
-        return _plan.scale(self._params["schedule"]._segments(), self._params["factor"])
+        return _plan.scale(self._params["inner"]._segments(), self._params["factor"])
 
 
 def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Join:

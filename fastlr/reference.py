@@ -10,7 +10,7 @@ names as the classes, and returns a float64 array of the same shape.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -20,6 +20,20 @@ __all__ = [
     "cosine_annealing",
     "warmup",
     "cyclical",
+    "constant",
+    "multi_step",
+    "piecewise_constant",
+    "linear",
+    "polynomial",
+    "inverse_sqrt",
+    "inverse_time",
+    "one_cycle",
+    "triangular",
+    "warm_restarts",
+    "warmup_stable_decay",
+    "join",
+    "with_warmup",
+    "scaled",
     "evaluate",
 ]
 
@@ -58,18 +72,206 @@ def cyclical(t: Any, max_lr: float, cycle_steps: int, min_lr: float = 0.0) -> np
     return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + np.cos(np.pi * _steps(t) / cycle_steps))
 
 
+def constant(t: Any, lr: float) -> np.ndarray:
+    """lr."""
+    return np.full(_steps(t).shape, float(lr))
+
+
+def multi_step(t: Any, lr: float, milestones: Sequence[int], gamma: float) -> np.ndarray:
+    """lr * gamma ** (number of milestones <= t)."""
+    count = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.int64)), _steps(t), side="right")
+    return lr * np.power(gamma, count.astype(np.float64))
+
+
+def piecewise_constant(t: Any, boundaries: Sequence[int], values: Sequence[float]) -> np.ndarray:
+    """values[k] on [boundaries[k-1], boundaries[k])."""
+    idx = np.searchsorted(np.asarray(boundaries, dtype=np.int64), _steps(t), side="right")
+    return np.asarray(values, dtype=np.float64)[idx]
+
+
+def linear(t: Any, start_lr: float, end_lr: float, total_steps: int) -> np.ndarray:
+    """start_lr + (end_lr - start_lr) * min(t, T) / T."""
+    return start_lr + (end_lr - start_lr) * (np.minimum(_steps(t), total_steps) / total_steps)
+
+
+def polynomial(t: Any, init_lr: float, end_lr: float, total_steps: int,
+               power: float = 1.0) -> np.ndarray:
+    """(init_lr - end_lr) * (1 - min(t, T) / T) ** power + end_lr."""
+    x = 1.0 - np.minimum(_steps(t), total_steps) / total_steps
+    return (init_lr - end_lr) * x**power + end_lr
+
+
+def inverse_sqrt(t: Any, lr: float, warmup_steps: int) -> np.ndarray:
+    """lr * sqrt(warmup_steps / max(t, warmup_steps))."""
+    return lr * np.sqrt(warmup_steps / np.maximum(_steps(t), warmup_steps))
+
+
+def inverse_time(t: Any, lr: float, decay_rate: float, decay_steps: int,
+                 staircase: bool = False) -> np.ndarray:
+    """lr / (1 + decay_rate * t / decay_steps), t / decay_steps floored if staircase."""
+    t = _steps(t)
+    p = (t // decay_steps).astype(np.float64) if staircase else t / decay_steps
+    return lr / (1.0 + decay_rate * p)
+
+
+def one_cycle(t: Any, max_lr: float, total_steps: int, pct_start: float = 0.3,
+              anneal: str = "cos", div_factor: float = 25.0, final_div_factor: float = 1e4,
+              three_phase: bool = False) -> np.ndarray:
+    """torch OneCycleLR's phases (real phase ends), min_lr held after step T - 1."""
+    t = np.minimum(_steps(t), total_steps - 1).astype(np.float64)
+    initial = max_lr / div_factor
+    low = initial / final_div_factor
+    if three_phase:
+        ends = [pct_start * total_steps - 1, 2 * pct_start * total_steps - 2, total_steps - 1]
+        rates = [initial, max_lr, initial, low]
+    else:
+        ends = [pct_start * total_steps - 1, total_steps - 1]
+        rates = [initial, max_lr, low]
+    out = np.empty(t.shape)
+    start = 0.0
+    done = np.zeros(t.shape, dtype=bool)
+    for k, end in enumerate(ends):
+        sel = (t <= end) & ~done
+        pct = (t[sel] - start) / (end - start)
+        a, b = rates[k], rates[k + 1]
+        if anneal == "cos":
+            out[sel] = b + (a - b) / 2.0 * (np.cos(np.pi * pct) + 1)
+        else:
+            out[sel] = (b - a) * pct + a
+        done |= sel
+        start = end
+    return out
+
+
+def triangular(t: Any, base_lr: float, max_lr: float, step_size_up: int,
+               step_size_down: Optional[int] = None, mode: str = "triangular",
+               gamma: float = 1.0) -> np.ndarray:
+    """Smith's triangular cycle with integer phases."""
+    t = _steps(t)
+    up = step_size_up
+    down = up if step_size_down is None else step_size_down
+    period = up + down
+    p = t % period
+    frac = np.where(p <= up, p / up, (period - p) / down)
+    if mode == "triangular":
+        scale = 1.0
+    elif mode == "triangular2":
+        scale = 0.5 ** (t // period).astype(np.float64)
+    else:
+        scale = gamma ** t.astype(np.float64)
+    return base_lr + (max_lr - base_lr) * frac * scale
+
+
+def warm_restarts(t: Any, max_lr: float, first_cycle_steps: int, cycle_mult: float = 1,
+                  min_lr: float = 0.0, cycle_decay: float = 1.0,
+                  max_cycles: Optional[int] = None) -> np.ndarray:
+    """SGDR with cycle k lasting floor(first * mult**k) steps."""
+    t = _steps(t)
+    if cycle_mult == 1:
+        k = t // first_cycle_steps
+        u = t % first_cycle_steps
+        length = np.full(t.shape, first_cycle_steps, dtype=np.int64)
+    else:
+        from fractions import Fraction
+
+        starts, lengths, begin, k = [], [], 0, 0
+        top = int(t.max()) if t.size else 0
+        while begin <= top:
+            length = int(Fraction(first_cycle_steps) * Fraction(cycle_mult) ** k)
+            starts.append(begin)
+            lengths.append(length)
+            begin += length
+            k += 1
+        k = np.searchsorted(np.asarray(starts, dtype=np.int64), t, side="right") - 1
+        u = t - np.asarray(starts, dtype=np.int64)[k]
+        length = np.asarray(lengths, dtype=np.int64)[k]
+    peak = max_lr * cycle_decay ** k.astype(np.float64)
+    out = min_lr + 0.5 * (peak - min_lr) * (1.0 + np.cos(np.pi * u / length))
+    if max_cycles is not None:
+        if cycle_mult == 1:
+            end = max_cycles * first_cycle_steps
+        else:
+            end = sum(int(Fraction(first_cycle_steps) * Fraction(cycle_mult) ** j)
+                      for j in range(max_cycles))
+        out = np.where(t >= end, min_lr, out)
+    return out
+
+
+def warmup_stable_decay(t: Any, max_lr: float, warmup_steps: int, stable_steps: int,
+                        decay_steps: int, min_lr: float = 0.0,
+                        decay_shape: str = "linear") -> np.ndarray:
+    """Linear warmup from min_lr, a plateau at max_lr, a decay to min_lr, min_lr held."""
+    t = _steps(t)
+    W, S, D = warmup_steps, stable_steps, decay_steps
+    x = np.clip((t - W - S) / D, 0.0, 1.0)
+    if decay_shape == "linear":
+        dec = max_lr - (max_lr - min_lr) * x
+    elif decay_shape == "cosine":
+        dec = min_lr + 0.5 * (max_lr - min_lr) * (1.0 + np.cos(np.pi * x))
+    else:
+        dec = max_lr - (max_lr - min_lr) * np.sqrt(x)
+    ramp = min_lr + (max_lr - min_lr) * (t / W) if W else max_lr
+    return np.where(t < W, ramp, np.where(t < W + S, max_lr, dec))
+
+
+def join(t: Any, schedules: Sequence[Any], boundaries: Sequence[int]) -> np.ndarray:
+    """Each schedule on its interval, on its local step."""
+    t = _steps(t)
+    out = np.empty(t.shape)
+    starts = [0] + list(boundaries)
+    ends = list(boundaries) + [None]
+    for s, a, b in zip(schedules, starts, ends):
+        sel = (t >= a) if b is None else (t >= a) & (t < b)
+        out[sel] = evaluate(s, t[sel] - a)
+    return out
+
+
+def with_warmup(t: Any, inner: Any, warmup_steps: int, init_lr: float = 0.0) -> np.ndarray:
+    """Linear ramp from init_lr to inner(0), then the inner schedule on t - warmup_steps."""
+    t = _steps(t)
+    W = warmup_steps
+    if W == 0:
+        return evaluate(inner, t)
+    top = float(evaluate(inner, np.zeros(1, dtype=np.int64))[0])
+    after = evaluate(inner, np.maximum(t - W, 0))
+    return np.where(t < W, init_lr + (top - init_lr) * (t / W), after)
+
+
+def scaled(t: Any, inner: Any, factor: float) -> np.ndarray:
+    """factor * inner(t)."""
+    return factor * evaluate(inner, t)
+
+
 _BY_CLASS: Dict[str, Callable[..., np.ndarray]] = {
     "StepDecay": step_decay,
     "ExponentialDecay": exponential_decay,
     "CosineAnnealing": cosine_annealing,
     "Warmup": warmup,
     "Cyclical": cyclical,
+    "Constant": constant,
+    "MultiStep": multi_step,
+    "PiecewiseConstant": piecewise_constant,
+    "Linear": linear,
+    "Polynomial": polynomial,
+    "InverseSqrt": inverse_sqrt,
+    "InverseTime": inverse_time,
+    "OneCycle": one_cycle,
+    "Triangular": triangular,
+    "WarmRestarts": warm_restarts,
+    "WarmupStableDecay": warmup_stable_decay,
+    "Join": join,
+    "WithWarmup": with_warmup,
+    "Scaled": scaled,
 }
 
 
 def evaluate(schedule: Any, t: Any) -> np.ndarray:
-    """The reference values of a fastlr schedule object at steps ``t``."""
-    params = schedule.to_dict()
+    """The reference values of a fastlr schedule (object or ``to_dict()`` dict) at steps ``t``.
+    Nested schedules (joins, warmups, scaling) are evaluated recursively."""
+    if isinstance(schedule, dict):
+        params = dict(schedule)
+    else:
+        params = schedule.to_dict()
     name = params.pop("schedule")
     try:
         fn = _BY_CLASS[name]

@@ -157,7 +157,7 @@ class Schedule:
 
     @classmethod
     def _from_params(cls, params: Dict[str, Any]) -> "Schedule":
-        return cls(**params)
+        return cls(**{k: _revive(v) for k, v in params.items()})
 
     # ---------------------------------------------------------------------------- arithmetic
     def __mul__(self, factor: Any) -> "Schedule":
@@ -198,6 +198,15 @@ def from_dict(d: Dict[str, Any]) -> Schedule:
     params = dict(d)
     cls = lookup(params.pop("schedule"))
     return cls._from_params(params)
+
+
+def _revive(value: Any) -> Any:
+    """Nested ``to_dict`` output back into schedules (inside lists too)."""
+    if isinstance(value, dict) and "schedule" in value:
+        return from_dict(value)
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
