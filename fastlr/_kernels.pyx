@@ -27,8 +27,38 @@ cdef object _ndarray = np.ndarray
 cdef extern from *:
     """
     #define FASTLR_INT64_MAX ((int64_t)0x7fffffffffffffffLL)
+    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    static int fastlr_cpu_has(int which) {
+        __builtin_cpu_init();
+        switch (which) {
+            case 1: return __builtin_cpu_supports("avx2");
+            case 2: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+                           && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+        }
+        return 0;
+    }
+    #else
+    static int fastlr_cpu_has(int which) { (void)which; return 0; }
+    #endif
+    #if defined(__AVX512F__)
+    #define FASTLR_ISA "avx512"
+    #elif defined(__AVX2__)
+    #define FASTLR_ISA "avx2"
+    #else
+    #define FASTLR_ISA "baseline"
+    #endif
     """
     int64_t FASTLR_INT64_MAX
+    int fastlr_cpu_has(int which) noexcept nogil
+    const char* FASTLR_ISA
+
+
+ISA = FASTLR_ISA.decode()   # the instruction set this copy of the kernels was compiled for
+
+
+def cpu_features():
+    """Which optional x86 instruction sets this CPU (and OS) support: {"avx2": bool, "avx512": bool}."""
+    return {"avx2": bool(fastlr_cpu_has(1)), "avx512": bool(fastlr_cpu_has(2))}
 
 # Families (the layout of their parameters is documented in fastlr/_plan.py).
 cdef enum:
@@ -169,10 +199,12 @@ cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
                  const double* tab) noexcept nogil:
     # v = d0 * exp(-d1 * tau) = (d0 * exp(-d1 * p0)) * E[i] * e[j],  tau = p0 + 64 i + j
     cdef const double* big = tab
-    cdef const double* small = tab + 64
+    cdef double small[64]   # a local copy: provably not aliased by `out`, so loops vectorize cleanly
     cdef double a, ai
     cdef int64_t k = 0, p, p0, q
     cdef int i, j, m, jj
+    for jj in range(64):
+        small[jj] = tab[64 + jj]
     while k < n:
         p = tau + k
         p0 = p & ~(_BLOCK - 1)
@@ -225,12 +257,15 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
     # p0 (libm) and two tables.
     cdef const double* bc = tab
     cdef const double* bs = tab + 64
-    cdef const double* sc = tab + 128
-    cdef const double* ss = tab + 192
+    cdef double sc[64]   # local copies: provably not aliased by `out`
+    cdef double ss[64]
     cdef double lo = d[0], amp, w = d[2], off = d[3]
     cdef double A, B, ai, bi, c, phi
     cdef int64_t k = 0, p, p0, q, lim, cyc = 0
     cdef int i, j, m, jj
+    for jj in range(64):
+        sc[jj] = tab[128 + jj]
+        ss[jj] = tab[192 + jj]
     if period > 0:
         cyc = tau // period
         p = tau - cyc * period

@@ -30,8 +30,8 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from fastlr import _kernels
-from fastlr._kernels import Family
+from fastlr._dispatch import kernels as _kernels
+Family = _kernels.Family
 
 INT64_MAX = 2**63 - 1
 
