@@ -157,14 +157,6 @@ def power_tables(double gamma):
     return out
 
 
-cdef inline double _geometric(double gamma, int64_t e, const double* tab) noexcept nogil:
-    """gamma**e as pow(gamma, e0) * gamma**(64 i) * gamma**j with e = e0 + 64 i + j, e0 on the
-    4096-grid: the anchor is exact in double, every factor is one correctly placed rounding."""
-    cdef int64_t e0 = e & ~(_BLOCK - 1)
-    cdef int64_t q = e - e0
-    return (pow(gamma, <double>e0) * tab[q >> 6]) * tab[64 + (q & 63)]
-
-
 # --------------------------------------------------------------------------------------------
 # Family kernels: fill out[0:n] with the values of local steps tau ... tau+n-1
 # --------------------------------------------------------------------------------------------
@@ -233,11 +225,19 @@ cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
 cdef void _k_plateau(floating* out, int64_t tau, int64_t n, const double* d, int64_t size,
                      int64_t kind, const double* tab) noexcept nogil:
     # m = floor(tau / size); kind 0: v = d0 * d1**m (anchored geometric); kind 1: v = d0 / (1 + d1 m)
-    cdef int64_t k = 0, m = tau // size, r = tau - m * size, run, jj
+    cdef int64_t k = 0, m = tau // size, r = tau - m * size, run, jj, m0, cur = -1
+    cdef double a = 0.0
     cdef floating v
     while k < n:
         if kind == 0:
-            v = <floating>(d[0] * _geometric(d[1], m, tab))
+            # d0 * gamma**m, gamma**m = (pow(gamma, m0) * gamma**(64 i)) * gamma**j for
+            # m = m0 + 64 i + j with m0 on the 4096-grid: the anchor is exact in double and is
+            # computed once per 4096 plateaus; every factor is one rounding
+            m0 = m & ~(_BLOCK - 1)
+            if m0 != cur:
+                a = pow(d[1], <double>m0)
+                cur = m0
+            v = <floating>(d[0] * ((a * tab[(m - m0) >> 6]) * tab[64 + ((m - m0) & 63)]))
         else:
             v = <floating>(d[0] / (1.0 + d[1] * <double>m))
         run = size - r
@@ -322,10 +322,10 @@ cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
 
 cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_t anchor,
                   int64_t flags) noexcept nogil:
-    # x = (anchor - tau) / d2 (flags & 8) or tau / d2;  v = d0 + d1 * g(x), g by flags & 7:
-    # 0: x**d3, 1: x, 2: x*x, 3: sqrt(x)
+    # x = (anchor - tau) * (1 / d2) (flags & 8) or tau * (1 / d2);  v = d0 + d1 * g(x), g by
+    # flags & 7: 0: x**d3, 1: x, 2: x*x, 3: sqrt(x). The numerator is an exact integer.
     cdef int64_t kind = flags & 7, k, done = 0
-    cdef double a = d[0], b = d[1], den = d[2], e = d[3], x0, sgn, x
+    cdef double a = d[0], b = d[1], inv = 1.0 / d[2], e = d[3], x0, sgn, x
     cdef int64_t u0 = anchor - tau if flags & 8 else tau
     cdef int kk, m
     sgn = -1.0 if flags & 8 else 1.0
@@ -335,21 +335,21 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
             x0 = <double>(u0 + <int64_t>sgn * done)
             if kind == 1:
                 for kk in range(m):
-                    out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) / den))
+                    out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
             elif kind == 2:
                 for kk in range(m):
-                    x = (x0 + sgn * <double>kk) / den
+                    x = (x0 + sgn * <double>kk) * inv
                     out[done + kk] = <floating>(a + b * (x * x))
             elif kind == 3:
                 for kk in range(m):
-                    out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) / den))
+                    out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) * inv))
             else:
                 for kk in range(m):
-                    out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) / den, e))
+                    out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
             done += m
     else:
         for k in range(n):
-            out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) / den, kind, e))
+            out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
 
 
 cdef void _k_rsqrt(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
@@ -389,12 +389,16 @@ cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const double* d) noe
 cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t up,
                  int64_t down, int64_t mode, const double* tab) noexcept nogil:
     # Smith's triangular cycle (period up + down, phase p = tau mod period, cycle c = tau div period):
-    # frac = p / up on the way up (p <= up), (period - p) / down on the way down;
-    # v = d0 + (d1 * frac) * scale,  scale = 1 | 0.5**c | d2**tau   (mode 0 | 1 | 2).
+    # x = p on the way up (p <= up), period - p on the way down; slope = d1 / up or d1 / down;
+    # v = d0 + (slope * x) * scale,  scale = 1 | 0.5**c | d2**tau   (mode 0 | 1 | 2).
     # Periods are < 2**52 (validated), so phases are exact in double.
-    cdef int64_t period = up + down, k = 0, t, c, p, run, done, jj
-    cdef double base = d[0], amp = d[1], sc = 1.0, x0, xs, sgn, den
+    cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
+    cdef double base = d[0], sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0
+    cdef double gj[64]   # gamma**j, a local copy (exp_range)
     cdef int kk, m
+    if mode == 2:
+        for kk in range(64):
+            gj[kk] = tab[64 + kk]
     while k < n:
         t = tau + k
         c = t // period
@@ -405,26 +409,32 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t
             run = up + 1 - p
             x0 = <double>p
             sgn = 1.0
-            den = <double>up
+            slope = d[1] / <double>up
         else:
             run = period - p
             x0 = <double>(period - p)
             sgn = -1.0
-            den = <double>down
+            slope = d[1] / <double>down
         if run > n - k:
             run = n - k
-        if mode == 2:
-            for jj in range(run):
-                out[k + jj] = <floating>(base + (amp * ((x0 + sgn * <double>jj) / den))
-                                         * _geometric(d[2], t + jj, tab))
-        else:
-            done = 0
-            while done < run:
-                m = <int>(run - done if run - done < _CHUNK else _CHUNK)
-                xs = x0 + sgn * <double>done
+        done = 0
+        while done < run:
+            m = <int>(run - done if run - done < _CHUNK else _CHUNK)
+            xs = x0 + sgn * <double>done
+            if mode == 2:
+                # scale = gamma**e = (pow(gamma, e0) * gamma**(64 i)) * gamma**j (as in _k_plateau)
                 for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (amp * ((xs + sgn * <double>kk) / den)) * sc)
-                done += m
+                    e = t + done + kk
+                    if kk == 0 or (e & (_BLOCK - 1)) == 0:
+                        a = pow(d[2], <double>(e & ~(_BLOCK - 1)))
+                    if kk == 0 or (e & 63) == 0:
+                        ai = a * tab[(e & (_BLOCK - 1)) >> 6]
+                    out[k + done + kk] = <floating>(
+                        base + (slope * (xs + sgn * <double>kk)) * (ai * gj[e & 63]))
+            else:
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * sc)
+            done += m
         k += run
 
 
