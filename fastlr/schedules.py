@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 _REGISTRY: Dict[str, type] = {}
+_FAST_DTYPES = {np.float64: np.dtype(np.float64), np.float32: np.dtype(np.float32)}
 _ALIASES: Dict[str, str] = {}
 
 
@@ -105,6 +106,11 @@ class Schedule:
 
         With ``out``, fill it instead: ``n`` must equal ``len(out)`` and ``dtype`` its dtype.
         """
+        if out is None and type(n) is int and n >= 0:
+            dt = _FAST_DTYPES.get(dtype) if type(dtype) is type else None
+            if dt is not None:
+                # the common call, without the generic checks (the plan checks start and window)
+                return self._plan.fill(np.empty(n, dt), start)
         n = check_steps(n, "n", minimum=0)
         dt = check_dtype(dtype)
         start = check_step(start, "start")
