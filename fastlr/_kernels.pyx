@@ -14,7 +14,7 @@ and powers). The grid does not depend on the window being filled, so a value nev
 range was split into calls, and the error never accumulates: it is a few roundings everywhere.
 """
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
-from libc.math cimport cos, exp, ldexp, pow, sin, sqrt
+from libc.math cimport cos, exp, fabs, ldexp, pow, sin, sqrt
 from libc.stdint cimport int64_t, uintptr_t
 
 cimport cython
@@ -169,22 +169,20 @@ cdef inline void _k_const(floating* out, int64_t n, const double* d) noexcept no
 
 
 cdef void _k_linear(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
-    # v = d0 + d1 * tau
-    cdef double a = d[0], b = d[1], x0
-    cdef int64_t k, done = 0
-    cdef int kk, m
-    if tau <= _TWO53 - n:
-        # Below 2**53, (double)tau + (double)kk == (double)(tau + kk) exactly, and the int32
-        # counter converts in vector registers.
-        while done < n:
-            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
-            x0 = <double>(tau + done)
-            for kk in range(m):
-                out[done + kk] = <floating>(a + b * (x0 + <double>kk))
-            done += m
-    else:
-        for k in range(n):
-            out[k] = <floating>(a + b * <double>(tau + k))
+    # v = d0 + d1 * tau, evaluated as (d0 + d1 * tau0) + d1 * (tau - tau0) with tau0 on the
+    # 4096-grid: one multiply-add per step from a small exact integer, the same bits for any window.
+    cdef double a = d[0], b = d[1], base
+    cdef int64_t k = 0, t, t0
+    cdef int kk, m, q
+    while k < n:
+        t = tau + k
+        t0 = t & ~(_BLOCK - 1)
+        q = <int>(t - t0)
+        m = <int>(_BLOCK - q) if n - k > _BLOCK - q else <int>(n - k)
+        base = a + b * <double>t0
+        for kk in range(m):
+            out[k + kk] = <floating>(base + b * <double>(q + kk))
+        k += m
 
 
 cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
@@ -260,7 +258,7 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
     cdef double sc[64]   # local copies: provably not aliased by `out`
     cdef double ss[64]
     cdef double lo = d[0], amp, w = d[2], off = d[3]
-    cdef double A, B, ai, bi, c, phi
+    cdef double A, B, ai, bi, c, phi, root
     cdef int64_t k = 0, p, p0, q, lim, cyc = 0
     cdef int i, j, m, jj
     for jj in range(64):
@@ -273,6 +271,7 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
         p = tau
     while k < n:
         amp = (d[1] * pow(d[4], <double>cyc) if d[4] != 1.0 else d[1]) - lo
+        root = sqrt(fabs(amp))
         while k < n:
             p0 = p & ~(_BLOCK - 1)
             if p0 == 0 and off == 0.0:
@@ -289,16 +288,23 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
             i = <int>(q >> 6)
             j = <int>(q & 63)
             while q < lim and k < n:
-                ai = A * bc[i] - B * bs[i]
-                bi = B * bc[i] + A * bs[i]
+                # sqrt|amp| folded into the row's rotation: v = lo +- (root cos)**2, one multiply
+                # fewer per step than lo + amp cos**2
+                ai = (A * bc[i] - B * bs[i]) * root
+                bi = (B * bc[i] + A * bs[i]) * root
                 m = 64 - j
                 if m > n - k:
                     m = <int>(n - k)
                 if m > lim - q:
                     m = <int>(lim - q)
-                for jj in range(m):
-                    c = ai * sc[j + jj] - bi * ss[j + jj]
-                    out[k + jj] = <floating>(lo + amp * (c * c))
+                if amp >= 0.0:
+                    for jj in range(m):
+                        c = ai * sc[j + jj] - bi * ss[j + jj]
+                        out[k + jj] = <floating>(lo + c * c)
+                else:
+                    for jj in range(m):
+                        c = ai * sc[j + jj] - bi * ss[j + jj]
+                        out[k + jj] = <floating>(lo - c * c)
                 k += m
                 q += m
                 i += 1
