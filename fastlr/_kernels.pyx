@@ -68,9 +68,8 @@ cdef enum:
     PLATEAU = 3
     COS2 = 4
     POLY = 5
-    RSQRT = 6
-    INVTIME = 7
-    TRI = 8
+    INVTIME = 6
+    TRI = 7
 
 # Columns of the integer segment table.
 cdef enum:
@@ -92,9 +91,8 @@ class Family:
     PLATEAU = 3
     COS2 = 4
     POLY = 5
-    RSQRT = 6
-    INVTIME = 7
-    TRI = 8
+    INVTIME = 6
+    TRI = 7
 
 
 class Column:
@@ -323,56 +321,96 @@ cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
         return x * x
     if kind == 3:
         return sqrt(x)
+    if kind == 4:
+        return 1.0 / sqrt(x)
     return pow(x, e)
 
 
-cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_t anchor,
-                  int64_t flags) noexcept nogil:
-    # x = (anchor - tau) * (1 / d2) (flags & 8) or tau * (1 / d2);  v = d0 + d1 * g(x), g by
-    # flags & 7: 0: x**d3, 1: x, 2: x*x, 3: sqrt(x). The numerator is an exact integer.
-    cdef int64_t kind = flags & 7, k, done = 0
-    cdef double a = d[0], b = d[1], inv = 1.0 / d[2], e = d[3], x0, sgn, x
-    cdef int64_t u0 = anchor - tau if flags & 8 else tau
+cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
+                       double inv, int64_t kind, double e) noexcept nogil:
+    # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double)
+    cdef double x0 = <double>u0, x
+    cdef int64_t done = 0
     cdef int kk, m
-    sgn = -1.0 if flags & 8 else 1.0
-    if u0 <= _TWO53 - n:
-        while done < n:
-            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
-            x0 = <double>(u0 + <int64_t>sgn * done)
-            if kind == 1:
-                for kk in range(m):
-                    out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
-            elif kind == 2:
-                for kk in range(m):
-                    x = (x0 + sgn * <double>kk) * inv
-                    out[done + kk] = <floating>(a + b * (x * x))
-            elif kind == 3:
-                for kk in range(m):
-                    out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) * inv))
-            else:
-                for kk in range(m):
-                    out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
-            done += m
-    else:
-        for k in range(n):
-            out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
-
-
-cdef void _k_rsqrt(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
-    # v = d0 * sqrt(d1 / tau)   (tau >= 1 by construction)
-    cdef double a = d[0], w = d[1], x0
-    cdef int64_t k, done = 0
-    cdef int kk, m
-    if tau <= _TWO53 - n:
-        while done < n:
-            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
-            x0 = <double>(tau + done)
+    while done < n:
+        m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+        x0 = <double>u0 + sgn * <double>done
+        if kind == 1:
             for kk in range(m):
-                out[done + kk] = <floating>(a * sqrt(w / (x0 + <double>kk)))
-            done += m
-    else:
-        for k in range(n):
-            out[k] = <floating>(a * sqrt(w / <double>(tau + k)))
+                out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
+        elif kind == 2:
+            for kk in range(m):
+                x = (x0 + sgn * <double>kk) * inv
+                out[done + kk] = <floating>(a + b * (x * x))
+        elif kind == 3:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) * inv))
+        elif kind == 4:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b / sqrt((x0 + sgn * <double>kk) * inv))
+        else:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
+        done += m
+
+
+cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_t anchor,
+                  int64_t flags, const double* coef) noexcept nogil:
+    # x = u / d2 with u = anchor - tau (flags & 8) or u = tau;  v = d0 + d1 * g(x), g by flags & 7:
+    # 0: x**d3, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u is an exact integer.
+    #
+    # With flags & 16 (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
+    # sqrt per step once u >= 4096: on a grid of anchors t0 (every 64 steps, or every 4096 once
+    # u >= 2**18), u = u0 (1 + r) with |r| = (t - t0) / u0 <= 1/64, and
+    #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (m <= 9; coef[m] = binom(p, m)),
+    # whose truncation error is below 1e-17 (checked when the plan is built).
+    cdef int64_t kind = flags & 7, k = 0, t, t0, tb, u0, ub, q, run, G
+    cdef bint rev = (flags & 8) != 0
+    cdef double a = d[0], b = d[1], inv = 1.0 / d[2], e = d[3], sgn, A, st, r, P
+    cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
+    cdef int kk, m
+    sgn = -1.0 if rev else 1.0
+    if not (flags & 16):
+        u0 = anchor - tau if rev else tau
+        if u0 <= _TWO53 - n:
+            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e)
+        else:
+            for k in range(n):
+                out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
+        return
+    c0, c1, c2, c3, c4 = coef[0], coef[1], coef[2], coef[3], coef[4]
+    c5, c6, c7, c8, c9 = coef[5], coef[6], coef[7], coef[8], coef[9]
+    while k < n:
+        t = tau + k
+        tb = t & ~(_BLOCK - 1)
+        ub = anchor - tb if rev else tb
+        if ub >= 262144:
+            t0, u0, G = tb, ub, _BLOCK
+        else:
+            t0 = t & ~(<int64_t>63)
+            u0 = anchor - t0 if rev else t0
+            G = 64
+        q = t - t0
+        run = G - q
+        if run > n - k:
+            run = n - k
+        if u0 < 4096:
+            # too close to 0 for the series: the direct formula (u < 2**53 here)
+            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e)
+            k += run
+            continue
+        if kind == 4:
+            A = b / sqrt(<double>u0 * inv)
+        else:
+            A = b * pow(<double>u0 * inv, e)
+        st = sgn / <double>u0
+        m = <int>run
+        for kk in range(m):
+            r = <double>(<int>q + kk) * st
+            P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r + c2)
+                 * r + c1) * r + c0
+            out[k + kk] = <floating>(a + A * P)
+        k += run
 
 
 cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
@@ -459,9 +497,7 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
     elif fam == COS2:
         _k_cos2(out, tau, n, d, seg[I0], tab)
     elif fam == POLY:
-        _k_poly(out, tau, n, d, seg[I0], seg[I1])
-    elif fam == RSQRT:
-        _k_rsqrt(out, tau, n, d)
+        _k_poly(out, tau, n, d, seg[I0], seg[I1], tab)
     elif fam == INVTIME:
         _k_invtime(out, tau, n, d)
     elif fam == TRI:

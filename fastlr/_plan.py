@@ -13,9 +13,9 @@ PLATEAU     m = floor(tau / i0);                             i0 >= 1; i1 = kind;
             kind 0: d0 d1**m, kind 1: d0 / (1 + d1 m)        tables d1**(64i), d1**j (kind 0)
 COS2        d0 + (d1 d4**c - d0) cos²(d2 (p + d3)),          d2 = pi / (2 L); i0 = period or 0;
             p = tau mod i0, c = tau div i0 (i0 = 0: p=tau)   d3 phase offset; d4 peak decay
-POLY        d0 + d1 g(x), x = (i0 - tau)/d2 (i1 & 8)         i1 & 7 = g: 0 x**d3, 1 x, 2 x², 3 sqrt
-            or tau/d2
-RSQRT       d0 sqrt(d1 / tau)                                tau >= 1
+POLY        d0 + d1 g(x), x = (i0 - tau)/d2 (i1 & 8)         i1 & 7 = g: 0 x**d3, 1 x, 2 x², 3 sqrt,
+            or tau/d2                                        4 x**-0.5; i1 & 16: a series, table
+                                                             binom(d3, m) for m < 10
 INVTIME     d0 / (1 + d1 tau)
 TRI         d0 + d1 frac(p) scale, p = tau mod (i0 + i1)     i0 = up, i1 = down, i2 = mode;
             scale 1 | 0.5**c | d2**tau                       tables d2**(64i), d2**j (mode 2)
@@ -51,7 +51,7 @@ F = Family
 # The float columns that hold values (multiplied when a schedule is scaled).
 VALUE_COLUMNS = {
     F.CONST: (0,), F.LINEAR: (0, 1), F.EXP: (0,), F.PLATEAU: (0,), F.COS2: (0, 1),
-    F.POLY: (0, 1), F.RSQRT: (0,), F.INVTIME: (0,), F.TRI: (0, 1),
+    F.POLY: (0, 1), F.INVTIME: (0,), F.TRI: (0, 1),
 }
 
 
@@ -92,14 +92,35 @@ def cos2(low: float, peak: float, half_period: float, *, period: int = 0, offset
 def poly(low: float, amp: float, horizon: int, power: float, *, reverse: bool,
          length: Optional[int] = None) -> Segment:
     """low + amp * x**power, x = (horizon - tau) / horizon (reverse) or tau / horizon."""
-    kind = {1.0: 1, 2.0: 2, 0.5: 3}.get(power, 0)
-    return Segment(length, F.POLY, (low, amp, float(horizon), power), i0=horizon,
-                   i1=kind | (8 if reverse else 0))
+    return power_law(low, amp, horizon, float(horizon), power, reverse=reverse, length=length)
 
 
-def rsqrt(lr: float, scale: float, *, offset: int, length: Optional[int] = None) -> Segment:
-    """lr * sqrt(scale / tau)."""
-    return Segment(length, F.RSQRT, (lr, scale), offset=offset)
+def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *, reverse: bool,
+              length: Optional[int] = None, offset: int = 0) -> Segment:
+    """low + amp * (u / scale)**power with u = anchor - tau (reverse) or u = tau."""
+    kind = {1.0: 1, 2.0: 2, 0.5: 3, -0.5: 4}.get(power, 0)
+    flags = kind | (8 if reverse else 0)
+    table = None
+    if kind in (0, 4):
+        table = _binomial_series(power)
+        if table is not None:
+            flags |= 16
+    return Segment(length, F.POLY, (low, amp, scale, power), i0=anchor, i1=flags, table=table,
+                   offset=offset)
+
+
+def _binomial_series(p: float, terms: int = 10, r_max: float = 1 / 64) -> Optional[np.ndarray]:
+    """binom(p, m) for m < terms, if the truncated series of (1 + r)**p is good to 1e-17 for
+    |r| <= r_max (the kernel's bound); None otherwise (the kernel then calls pow per step)."""
+    coef = [1.0]
+    for m in range(1, terms + 1):
+        coef.append(coef[-1] * (p - m + 1) / m)
+    if r_max * max(1.0, abs(p)) >= 0.5:
+        return None
+    tail = abs(coef[terms]) * r_max**terms / (1 - r_max * max(1.0, abs(p)))
+    if not math.isfinite(tail) or tail > 1e-17:
+        return None
+    return np.array(coef[:terms])
 
 
 def inverse_time(lr: float, rate: float, length: Optional[int] = None) -> Segment:

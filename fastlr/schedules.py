@@ -587,7 +587,9 @@ class InverseSqrt(Schedule):
 
     def _segments(self) -> list:
         lr, W = self._params["lr"], self._params["warmup_steps"]
-        return [_plan.const(lr, length=W), _plan.rsqrt(lr, float(W), offset=W)]
+        # lr * (t / W) ** -0.5 for t >= W, on the local step t (offset W)
+        return [_plan.const(lr, length=W),
+                _plan.power_law(0.0, lr, 0, float(W), -0.5, reverse=False, offset=W)]
 
 
 class InverseTime(Schedule):
