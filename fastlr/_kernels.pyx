@@ -167,9 +167,11 @@ cdef inline void _k_const(floating* out, int64_t n, const double* d) noexcept no
 
 
 cdef void _k_linear(floating* out, int64_t tau, int64_t n, const double* d) noexcept nogil:
-    # v = d0 + d1 * tau, evaluated as (d0 + d1 * tau0) + d1 * (tau - tau0) with tau0 on the
-    # 4096-grid: one multiply-add per step from a small exact integer, the same bits for any window.
-    cdef double a = d[0], b = d[1], base
+    # v = d0 + d1 * tau * d2, evaluated as (d0 + (d1 * tau0) * d2) + (d1 * (tau - tau0)) * d2 with
+    # tau0 on the 4096-grid: a multiply-add per step from a small exact integer, the same bits for
+    # any window. d2 is 1 unless the slope would be subnormal: then d1 is the slope * 2**600 and
+    # d2 = 2**-600 (exact scalings), so tiny rates keep full precision.
+    cdef double a = d[0], b = d[1], sc = d[2], base
     cdef int64_t k = 0, t, t0
     cdef int kk, m, q
     while k < n:
@@ -177,9 +179,14 @@ cdef void _k_linear(floating* out, int64_t tau, int64_t n, const double* d) noex
         t0 = t & ~(_BLOCK - 1)
         q = <int>(t - t0)
         m = <int>(_BLOCK - q) if n - k > _BLOCK - q else <int>(n - k)
-        base = a + b * <double>t0
-        for kk in range(m):
-            out[k + kk] = <floating>(base + b * <double>(q + kk))
+        if sc == 1.0:
+            base = a + b * <double>t0
+            for kk in range(m):
+                out[k + kk] = <floating>(base + b * <double>(q + kk))
+        else:
+            base = a + (b * <double>t0) * sc
+            for kk in range(m):
+                out[k + kk] = <floating>(base + (b * <double>(q + kk)) * sc)
         k += m
 
 
@@ -218,22 +225,41 @@ cdef void _k_exp(floating* out, int64_t tau, int64_t n, const double* d,
             j = 0
 
 
+cdef inline double _scaled_pow(double lr, double gamma, int64_t m) noexcept nogil:
+    """lr * gamma**m without a spurious overflow/underflow of gamma**m alone (lr = 0 gives 0)."""
+    cdef double g = pow(gamma, <double>m), h
+    if lr == 0.0:
+        return 0.0
+    if g == 0.0 or g > 1e300:
+        # gamma**m leaves the double range although lr * gamma**m may not: split the power
+        h = pow(gamma, <double>(m // 2))
+        return (lr * h) * pow(gamma, <double>(m - m // 2))
+    return lr * g
+
+
 cdef void _k_plateau(floating* out, int64_t tau, int64_t n, const double* d, int64_t size,
                      int64_t kind, const double* tab) noexcept nogil:
     # m = floor(tau / size); kind 0: v = d0 * d1**m (anchored geometric); kind 1: v = d0 / (1 + d1 m)
     cdef int64_t k = 0, m = tau // size, r = tau - m * size, run, jj, m0, cur = -1
-    cdef double a = 0.0
+    cdef double a = 0.0, gi, gj
     cdef floating v
     while k < n:
         if kind == 0:
-            # d0 * gamma**m, gamma**m = (pow(gamma, m0) * gamma**(64 i)) * gamma**j for
-            # m = m0 + 64 i + j with m0 on the 4096-grid: the anchor is exact in double and is
+            # d0 * gamma**m = ((d0 * gamma**m0) * gamma**(64 i)) * gamma**j for m = m0 + 64 i + j
+            # with m0 on the 4096-grid: the anchor exponent is exact in double and the anchor is
             # computed once per 4096 plateaus; every factor is one rounding
             m0 = m & ~(_BLOCK - 1)
             if m0 != cur:
-                a = pow(d[1], <double>m0)
+                a = _scaled_pow(d[0], d[1], m0)
                 cur = m0
-            v = <floating>(d[0] * ((a * tab[(m - m0) >> 6]) * tab[64 + ((m - m0) & 63)]))
+            gi = tab[(m - m0) >> 6]
+            gj = tab[64 + ((m - m0) & 63)]
+            if a == 0.0 and d[1] <= 1.0:
+                v = 0  # d0 gamma**m0 underflowed and gamma <= 1: so has every later plateau
+            elif fabs(a) <= 1.7e308 and 0.0 < gi <= 1.7e308 and 0.0 < gj <= 1.7e308:
+                v = <floating>((a * gi) * gj)
+            else:
+                v = <floating>_scaled_pow(d[0], d[1], m)  # a table factor left the double range
         else:
             v = <floating>(d[0] / (1.0 + d[1] * <double>m))
         run = size - r

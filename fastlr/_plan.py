@@ -7,7 +7,7 @@ meaning of their parameters (all arithmetic in float64; tables are built once, h
 family      value at local step tau                          parameters
 ==========  ==============================================  ======================================
 CONST       d0                                               d0
-LINEAR      d0 + d1 tau                                      d0, d1
+LINEAR      d0 + d1 tau d2                                   d2 = 1, or 2**-600 (tiny slopes)
 EXP         d0 exp(-d1 tau)                                  tables exp(-d1 64i), exp(-d1 j)
 PLATEAU     m = floor(tau / i0);                             i0 >= 1; i1 = kind;
             kind 0: d0 d1**m, kind 1: d0 / (1 + d1 m)        tables d1**(64i), d1**j (kind 0)
@@ -59,9 +59,14 @@ def const(value: float, length: Optional[int] = None) -> Segment:
     return Segment(length, F.CONST, (value,))
 
 
-def linear(a: float, slope: float, length: Optional[int]) -> Segment:
-    """a + slope * tau."""
-    return Segment(length, F.LINEAR, (a, slope))
+def ramp(a: float, b: float, span: float, length: Optional[int], offset: float = 0.0) -> Segment:
+    """From a (at tau = -offset) to b (at tau = span - offset): a + (b - a) (tau + offset) / span,
+    with the slope computed without underflow for tiny rates."""
+    if b != a and abs((b - a) / span) < 2.0**-960:
+        slope = ((b - a) * 2.0**600) / span
+        return Segment(length, F.LINEAR, (a + (slope * offset) * 2.0**-600, slope, 2.0**-600))
+    slope = (b - a) / span
+    return Segment(length, F.LINEAR, (a + slope * offset, slope, 1.0))
 
 
 def exponential(lr: float, rate: float, length: Optional[int] = None) -> Segment:

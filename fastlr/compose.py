@@ -90,7 +90,7 @@ class WithWarmup(Schedule):
         inner, W, a = p["inner"], p["warmup_steps"], p["init_lr"]
         if W == 0:
             return list(inner._segments())
-        return [_plan.linear(a, (inner(0) - a) / W, length=W)] + list(inner._segments())
+        return [_plan.ramp(a, inner(0), W, length=W)] + list(inner._segments())
 
 
 class Scaled(Schedule):

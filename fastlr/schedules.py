@@ -133,10 +133,11 @@ class Schedule:
         float64 array of the same shape, computed by a compiled gather in any order of steps;
         its values equal the corresponding elements of ``fill`` bit for bit.
         """
-        if type(t) is int:
+        if type(t) is int or isinstance(t, np.integer):
             return self._plan.value(t)
-        if not (isinstance(t, (np.ndarray, list, tuple)) or hasattr(t, "__array__")):
-            return self._plan.value(t)  # np.integer, or a clear TypeError
+        if not (isinstance(t, (np.ndarray, list, tuple)) or hasattr(t, "__array__")) \
+                or isinstance(t, np.generic):
+            return self._plan.value(t)  # a clear TypeError for floats, bools, strings...
         steps = np.asarray(t)
         if steps.dtype.kind not in "iu":
             raise TypeError(f"steps must be an integer array, got dtype {steps.dtype}")
@@ -355,7 +356,7 @@ class Warmup(Schedule):
     def _segments(self) -> list:
         p = self._params
         hi, lo, W = p["max_lr"], p["init_lr"], p["warmup_steps"]
-        ramp = [_plan.linear(lo, (hi - lo) / W, length=W)] if W > 0 else []
+        ramp = [_plan.ramp(lo, hi, W, length=W)] if W > 0 else []
         return ramp + [_plan.const(hi)]
 
 
@@ -527,7 +528,7 @@ class Linear(Schedule):
     def _segments(self) -> list:
         p = self._params
         a, b, T = p["start_lr"], p["end_lr"], p["total_steps"]
-        return [_plan.linear(a, (b - a) / T, length=T), _plan.const(b)]
+        return [_plan.ramp(a, b, T, length=T), _plan.const(b)]
 
 
 class Polynomial(Schedule):
@@ -721,8 +722,7 @@ class OneCycle(Schedule):
             if p["anneal"] == "cos":
                 segs.append(_plan.cos2(b, a, span, offset=frac, length=n))
             else:
-                slope = (b - a) / span
-                segs.append(_plan.linear(a + slope * frac, slope, length=n))
+                segs.append(_plan.ramp(a, b, span, length=n, offset=frac))
             start, first = end, last + 1
         return segs + [_plan.const(lo)]
 
@@ -916,11 +916,11 @@ class WarmupStableDecay(Schedule):
         p = self._params
         hi, lo = p["max_lr"], p["min_lr"]
         W, S, D = p["warmup_steps"], p["stable_steps"], p["decay_steps"]
-        segs = [_plan.linear(lo, (hi - lo) / W, length=W)] if W else []
+        segs = [_plan.ramp(lo, hi, W, length=W)] if W else []
         segs.append(_plan.const(hi, length=S))
         shape = p["decay_shape"]
         if shape == "linear":
-            segs.append(_plan.linear(hi, (lo - hi) / D, length=D))
+            segs.append(_plan.ramp(hi, lo, D, length=D))
         elif shape == "cosine":
             segs.append(_plan.cos2(lo, hi, D, length=D))
         else:
