@@ -282,7 +282,7 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
     cdef double sc[64]   # local copies: provably not aliased by `out`
     cdef double ss[64]
     cdef double lo = d[0], amp, w = d[2], off = d[3]
-    cdef double A, B, ai, bi, c, phi, root
+    cdef double A, B, ai, bi, c, phi
     cdef int64_t k = 0, p, p0, q, lim, cyc = 0
     cdef int i, j, m, jj
     for jj in range(64):
@@ -295,7 +295,6 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
         p = tau
     while k < n:
         amp = (d[1] * pow(d[4], <double>cyc) if d[4] != 1.0 else d[1]) - lo
-        root = sqrt(fabs(amp))
         while k < n:
             p0 = p & ~(_BLOCK - 1)
             if p0 == 0 and off == 0.0:
@@ -312,23 +311,18 @@ cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const double* d, int64_
             i = <int>(q >> 6)
             j = <int>(q & 63)
             while q < lim and k < n:
-                # sqrt|amp| folded into the row's rotation: v = lo +- (root cos)**2, one multiply
-                # fewer per step than lo + amp cos**2
-                ai = (A * bc[i] - B * bs[i]) * root
-                bi = (B * bc[i] + A * bs[i]) * root
+                ai = A * bc[i] - B * bs[i]
+                bi = B * bc[i] + A * bs[i]
                 m = 64 - j
                 if m > n - k:
                     m = <int>(n - k)
                 if m > lim - q:
                     m = <int>(lim - q)
-                if amp >= 0.0:
-                    for jj in range(m):
-                        c = ai * sc[j + jj] - bi * ss[j + jj]
-                        out[k + jj] = <floating>(lo + c * c)
-                else:
-                    for jj in range(m):
-                        c = ai * sc[j + jj] - bi * ss[j + jj]
-                        out[k + jj] = <floating>(lo - c * c)
+                # lo + amp cos**2 (not lo +- (sqrt|amp| cos)**2, a multiply cheaper but no longer
+                # exactly max_lr at the peak)
+                for jj in range(m):
+                    c = ai * sc[j + jj] - bi * ss[j + jj]
+                    out[k + jj] = <floating>(lo + amp * (c * c))
                 k += m
                 q += m
                 i += 1

@@ -21,7 +21,7 @@ def check_real(value: object, name: str, *, low: float | None = None, low_open: 
     """A finite real number (not a bool, not a string) within optional bounds, as a float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    x = float(value)
+    x = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (x <= low if low_open else x < low):

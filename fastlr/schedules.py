@@ -106,7 +106,7 @@ class Schedule:
 
         With ``out``, fill it instead: ``n`` must equal ``len(out)`` and ``dtype`` its dtype.
         """
-        if out is None and type(n) is int and n >= 0:
+        if out is None and type(n) is int and 0 <= n <= INT64_MAX:
             dt = _FAST_DTYPES.get(dtype) if type(dtype) is type else None
             if dt is not None:
                 # the common call, without the generic checks (the plan checks start and window)
@@ -140,6 +140,10 @@ class Schedule:
             return self._plan.value(t)  # a clear TypeError for floats, bools, strings...
         steps = np.asarray(t)
         if steps.dtype.kind not in "iu":
+            if steps.size == 0:
+                return np.empty(steps.shape, dtype=np.float64)
+            if isinstance(t, (list, tuple)):
+                _check_int_list(t)  # Python ints numpy could not hold: name the bad one
             raise TypeError(f"steps must be an integer array, got dtype {steps.dtype}")
         if steps.dtype.kind == "u" and steps.size and int(steps.max()) > INT64_MAX:
             raise ValueError(f"steps must be <= 2**63 - 1, got {int(steps.max())}")
@@ -193,6 +197,12 @@ class Schedule:
 
     def __reduce__(self):
         return (from_dict, (self.to_dict(),))
+
+
+def _check_int_list(t: Any) -> None:
+    """Raise the precise error for a (nested) list of steps that numpy stored as non-integers."""
+    for x in np.array(t, dtype=object).ravel():
+        check_step(x, "steps")
 
 
 def from_dict(d: Dict[str, Any]) -> Schedule:
