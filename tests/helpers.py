@@ -57,7 +57,8 @@ RATES = st.one_of(
     LOG_RATES,
     st.floats(0.0, 10.0, allow_nan=False, allow_infinity=False, allow_subnormal=False),
 )
-MODERATE_RATES = st.one_of(st.sampled_from([0.0, 0.1, 1.0, 3e-4]), st.floats(0.0, 10.0))
+MODERATE_RATES = st.one_of(st.sampled_from([0.0, 0.1, 1.0, 3e-4]),
+                         st.floats(0.0, 10.0, allow_subnormal=False))
 SPECIAL_PERIODS = [1, 2, 3, 7, 63, 64, 65, 127, 128, 2047, 2048, 2049, 4095, 4096, 4097, 8191,
                    8192, 2**31 - 1, 2**31, 2**31 + 1, 2**40 + 3, 2**52 + 1, 2**53 + 1, 2**61]
 
