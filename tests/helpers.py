@@ -3,6 +3,7 @@ expected values come from tests/oracle.py, or from fastlr itself only in self-co
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,12 @@ RATE_FIELDS = {
 REL_TOL = 1e-13
 SUBNORMAL_FLOOR = 16 * 2.0**-1074
 TINY = sys.float_info.min  # smallest normal double
+
+
+def examples(n: int) -> int:
+    """Hypothesis max_examples for a property: n, times FASTLR_TEST_SCALE (default 1) for a
+    longer hunt, e.g. FASTLR_TEST_SCALE=20 python -m pytest tests -q."""
+    return n * max(1, int(os.environ.get("FASTLR_TEST_SCALE", "1")))
 
 
 def make(name: str, params: dict):

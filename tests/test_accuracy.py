@@ -18,6 +18,7 @@ from helpers import (
     SCHEDULES,
     SUBNORMAL_FLOOR,
     TINY,
+    examples,
     length_of,
     make,
     params_strategy,
@@ -83,7 +84,7 @@ def test_error_measure_flags_wrong_values():
 
 
 @pytest.mark.parametrize("name", SCHEDULES)
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_accuracy_random(name, data):
     params = data.draw(params_strategy(name), label="params")

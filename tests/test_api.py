@@ -64,7 +64,8 @@ def test_repr_examples():
     assert repr(fastlr.CosineAnnealing(0.1, 10)) == \
         "CosineAnnealing(max_lr=0.1, total_steps=10, min_lr=0.0)"
     assert repr(fastlr.StepDecay(1, 0.5, 3)) == "StepDecay(lr=1.0, gamma=0.5, step_size=3)"
-    assert repr(fastlr.Warmup(0.1, np.int64(5))) == "Warmup(max_lr=0.1, warmup_steps=5, init_lr=0.0)"
+    assert repr(fastlr.Warmup(0.1, np.int64(5))) == \
+        "Warmup(max_lr=0.1, warmup_steps=5, init_lr=0.0)"
 
 
 # ------------------------------------------------------------------------ equality, hashing
@@ -129,10 +130,11 @@ def test_to_dict_exact_content():
     assert [type(v) for v in d.values()] == [str, float, float, int]
 
 
-@pytest.mark.parametrize("alias,cls", [("cosine", fastlr.CosineAnnealing),
-                                       ("CosineAnnealing", fastlr.CosineAnnealing),
-                                       ("step", fastlr.StepDecay), ("exponential", fastlr.ExponentialDecay),
-                                       ("warmup", fastlr.Warmup), ("cyclical", fastlr.Cyclical)])
+@pytest.mark.parametrize("alias,cls", [
+    ("cosine", fastlr.CosineAnnealing), ("CosineAnnealing", fastlr.CosineAnnealing),
+    ("step", fastlr.StepDecay), ("exponential", fastlr.ExponentialDecay),
+    ("warmup", fastlr.Warmup), ("cyclical", fastlr.Cyclical),
+])
 def test_from_dict_accepts_aliases(alias, cls):
     params = {"CosineAnnealing": dict(max_lr=0.1, total_steps=5),
               "StepDecay": dict(lr=0.1, gamma=0.5, step_size=5),
@@ -151,7 +153,8 @@ def test_from_dict_accepts_aliases(alias, cls):
     ({"schedule": 3}, TypeError, ("3",)),
     ({"schedule": None}, TypeError, ("None",)),
     ({"schedule": "Cyclical", "max_lr": -1.0, "cycle_steps": 3}, ValueError, ("max_lr", "-1.0")),
-    ({"schedule": "Cyclical", "max_lr": 0.1, "cycle_steps": 3.0}, TypeError, ("cycle_steps", "3.0")),
+    ({"schedule": "Cyclical", "max_lr": 0.1, "cycle_steps": 3.0}, TypeError,
+     ("cycle_steps", "3.0")),
 ])
 def test_from_dict_errors(d, exc, parts):
     with pytest.raises(exc) as info:

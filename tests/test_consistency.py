@@ -7,7 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import DTYPES, INT64_MAX, SCHEDULES, bits, fbits, make, schedules_strategy, windows
+from helpers import (
+    DTYPES,
+    INT64_MAX,
+    SCHEDULES,
+    bits,
+    examples,
+    fbits,
+    make,
+    schedules_strategy,
+    windows,
+)
 
 SCHED = schedules_strategy()
 
@@ -19,7 +29,7 @@ def long_window(data, max_n=9000, min_n=1):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_fill_window_equals_longer_fill(dtype, data):
     s, start, n = long_window(data)
@@ -31,7 +41,7 @@ def test_fill_window_equals_longer_fill(dtype, data):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(data=st.data())
 def test_split_into_pieces_gives_identical_bits(dtype, data):
     s, start, n = long_window(data)
@@ -51,7 +61,7 @@ def test_split_into_pieces_gives_identical_bits(dtype, data):
     assert bits(np.concatenate(pieces[::-1])) == bits(whole)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_scalar_and_gather_equal_fill(data):
     s, start, n = long_window(data, max_n=5000)
@@ -88,7 +98,7 @@ def test_scalar_and_gather_equal_fill(data):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(data=st.data())
 def test_array_equals_fill(dtype, data):
     s, start, n = long_window(data, max_n=5000)
@@ -112,7 +122,7 @@ def test_array_default_dtype_and_empty(dtype):
     assert s.fill(np.empty(0, dtype), INT64_MAX).shape == (0,)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_float32_is_float64_rounded_once(data):
     s, start, n = long_window(data, max_n=5000)

@@ -248,7 +248,8 @@ def test_bad_start(dtype, start, exc):
 
 @pytest.mark.parametrize("name", SCHEDULES)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("n,start", [(2, INT64_MAX), (11, INT64_MAX - 9), (10**6, INT64_MAX - 10**6 + 2)])
+@pytest.mark.parametrize("n,start", [(2, INT64_MAX), (11, INT64_MAX - 9),
+                                     (10**6, INT64_MAX - 10**6 + 2)])
 def test_window_past_int64_max(name, dtype, n, start):
     s = construct(name)
     out = np.full(n, -5.0, dtype)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from fastlr import reference
 
-from helpers import MODERATE_RATES, SCHEDULES, make, params_strategy, rate_scale
+from helpers import MODERATE_RATES, SCHEDULES, examples, make, params_strategy, rate_scale
 
 RTOL = 1e-12
 T_MAX = 10**6
@@ -30,7 +30,7 @@ def _moderate(name, params):
 
 
 @pytest.mark.parametrize("name", SCHEDULES)
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(data=st.data())
 def test_agrees_with_numpy_reference(name, data):
     params = _moderate(name, data.draw(params_strategy(name, MODERATE_RATES, MODERATE_GAMMAS)))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import fastlr
 
-from helpers import DTYPES, INT64_MAX, bits, fbits
+from helpers import DTYPES, INT64_MAX, bits, examples, fbits
 
 FAR = [2**31, 2**40 + 3, 2**53 + 1, 2**62, INT64_MAX - 1, INT64_MAX]
 
@@ -121,7 +121,7 @@ def test_cyclical_max_at_multiples_of_period_min_at_odd_multiples(T):
             assert s(P * k + T) == 0.0625, k
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_cyclical_is_periodic_bit_for_bit(data):
     T = data.draw(st.one_of(st.integers(1, 10_000), st.sampled_from([4096, 2**31, 2**40 + 3]),
