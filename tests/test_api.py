@@ -317,3 +317,14 @@ def test_concurrent_fills_agree_with_serial_ones():
         t.join()
     for k, r in enumerate(results):
         assert bits(r) == bits(serial[k % len(schedules)])
+
+
+def test_keyword_arguments():
+    s = fastlr.Cyclical(max_lr=0.1, cycle_steps=10, min_lr=0.01)
+    out = np.empty(7)
+    assert s.fill(out=out, start=5) is out
+    assert bits(out) == bits(s.array(n=7, start=5, dtype=np.float64))
+    assert bits(s.array(7, start=5, dtype="float32", out=np.empty(7, np.float32))) == \
+        bits(s.array(7, 5, np.float32))
+    with pytest.raises(TypeError):  # out is keyword-only
+        s.array(7, 5, np.float64, np.empty(7))
