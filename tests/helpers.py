@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import fastlr
 
-ROOT = Path(__file__).resolve().parents[1]
+# The directory holding the fastlr package this test run imported: the repository for an in-place
+# build, site-packages for an installed one. Subprocesses must import that same copy.
+FASTLR_HOME = Path(fastlr.__file__).resolve().parents[1]
 INT64_MAX = 2**63 - 1
 DTYPES = (np.float32, np.float64)
 SCHEDULES = ("StepDecay", "ExponentialDecay", "CosineAnnealing", "Warmup", "Cyclical")
@@ -31,6 +33,16 @@ RATE_FIELDS = {
 REL_TOL = 1e-13
 SUBNORMAL_FLOOR = 16 * 2.0**-1074
 TINY = sys.float_info.min  # smallest normal double
+
+
+def child_env() -> dict:
+    """The environment for a child interpreter that imports the same fastlr as this process (run
+    it in a scratch directory, so that a source checkout without compiled kernels in the current
+    directory cannot shadow an installed fastlr)."""
+    env = dict(os.environ)
+    paths = [str(FASTLR_HOME)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
 
 
 def examples(n: int) -> int:

@@ -13,7 +13,7 @@ import pytest
 import fastlr
 from fastlr.cli import main, parse_count
 
-from helpers import ROOT, bits
+from helpers import bits, child_env
 
 
 @pytest.mark.parametrize("text,value", [
@@ -137,18 +137,21 @@ def test_bad_arguments_exit_2_with_message(argv, needle, capsys, tmp_path, monke
     assert "error" in err and needle in err, err
 
 
-def test_python_dash_m_fastlr_show():
+def test_python_dash_m_fastlr_show(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "fastlr", "show", "cosine", "--steps", "1000", "--max-lr", "0.1",
-         "--total-steps", "1000", "--min-lr", "1e-3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+         "--total-steps", "1000", "--min-lr", "1e-3", "-o", "lr.npy"],
+        cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "CosineAnnealing(max_lr=0.1, total_steps=1000, min_lr=0.001)" in proc.stdout
     assert "first 0.1 " in proc.stdout and "last " in proc.stdout
+    expect = fastlr.CosineAnnealing(0.1, 1000, 1e-3).array(1000)
+    assert bits(np.load(tmp_path / "lr.npy")) == bits(expect)
 
 
-def test_python_dash_m_fastlr_bad_arguments():
+def test_python_dash_m_fastlr_bad_arguments(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fastlr", "show", "cosine", "--steps", "abc"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=child_env(), capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 2
     assert "abc" in proc.stderr and proc.stdout == ""

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from helpers import ROOT
+from helpers import FASTLR_HOME, child_env
 
 PRELUDE = textwrap.dedent("""
     import sys, math
@@ -145,10 +145,12 @@ CASES = {
 
 
 @pytest.mark.parametrize("label", list(CASES))
-def test_no_crash_in_subprocess(label):
-    code = PRELUDE + textwrap.dedent(CASES[label]) + "\nprint('DONE', flush=True)\n"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+def test_no_crash_in_subprocess(label, tmp_path):
+    code = (PRELUDE + textwrap.dedent(CASES[label])
+            + f"\nassert fastlr.__file__.startswith({str(FASTLR_HOME)!r}), fastlr.__file__"
+            + "\nprint('DONE', flush=True)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=child_env(),
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, (f"exit status {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}"
                                   f"\nstderr:\n{proc.stderr[-3000:]}")
     assert proc.stdout.rstrip().endswith("DONE")
