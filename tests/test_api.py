@@ -251,10 +251,6 @@ def test_call_returns_python_float_for_int_and_array_for_arrays():
     assert e.shape == (0, 4) and e.dtype == np.float64
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Schedule.__call__ routes numpy integer scalars through np.asarray (np.generic has "
-    "__array__), so s(np.int64(5)) returns a 0-d float64 ndarray, not the Python float an integer "
-    "step gives (the code's own comment says np.integer goes to the scalar path)"))
 @pytest.mark.parametrize("t", [np.int64(5), np.int32(5), np.uint64(5), np.uint8(5)])
 def test_call_numpy_integer_scalar_gives_python_float(t):
     s = fastlr.Cyclical(0.1, 10)

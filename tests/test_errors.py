@@ -347,7 +347,7 @@ def test_array_bad_n(n, exc):
     (np.array([1.0, 2.0]), TypeError, "float64"),
     (np.array([1, 2], dtype=np.float32), TypeError, "float32"),
     (np.array([True, False]), TypeError, "bool"),
-    ([1.5, 2], TypeError, "float64"),
+    ([1.5, 2], TypeError, "1.5"),
     (np.array(["1"]), TypeError, "<U1"),
     (np.array([1, 2], dtype=object), TypeError, "object"),
     (np.array([3, -4, 5]), ValueError, "-4"),
