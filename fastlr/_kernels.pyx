@@ -14,7 +14,7 @@ and powers). The grid does not depend on the window being filled, so a value nev
 range was split into calls, and the error never accumulates: it is a few roundings everywhere.
 """
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
-from libc.math cimport cos, exp, fabs, ldexp, pow, sin, sqrt
+from libc.math cimport cos, exp, fabs, ldexp, log1p, pow, sin, sqrt
 from libc.stdint cimport int64_t, uintptr_t
 
 cimport cython
@@ -347,9 +347,12 @@ cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
 
 
 cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
-                       double inv, int64_t kind, double e) noexcept nogil:
-    # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double)
-    cdef double x0 = <double>u0, x
+                       double inv, int64_t kind, double e, int64_t anchor) noexcept nogil:
+    # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double).
+    # A general power of x = u / d2 = 1 - tau / d2 (reverse) is exp(e * log1p(-tau / d2)): pow
+    # would multiply the rounding of x by e (1e-12 for e = 5000), log1p keeps -tau / d2 exact to
+    # an ulp and the product is at most a few ulps wherever x**e is not negligible.
+    cdef double x0 = <double>u0, x, y0 = <double>(u0 - anchor)
     cdef int64_t done = 0
     cdef int kk, m
     while done < n:
@@ -368,6 +371,10 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         elif kind == 4:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b / sqrt((x0 + sgn * <double>kk) * inv))
+        elif sgn < 0.0:
+            for kk in range(m):
+                out[done + kk] = <floating>(
+                    a + b * exp(e * log1p((y0 - <double>(done + kk)) * inv)))
         else:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
@@ -392,11 +399,15 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
     sgn = -1.0 if rev else 1.0
     if not (flags & 16):
         u0 = anchor - tau if rev else tau
-        if u0 <= _TWO53 - n:
-            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e)
+        if u0 <= _TWO53 - n and anchor <= _TWO53:
+            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor)
         else:
             for k in range(n):
-                out[k] = <floating>(a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
+                if rev and kind == 0:
+                    out[k] = <floating>(a + b * exp(e * log1p(-<double>(tau + k) * inv)))
+                else:
+                    out[k] = <floating>(
+                        a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
         return
     c0, c1, c2, c3, c4 = coef[0], coef[1], coef[2], coef[3], coef[4]
     c5, c6, c7, c8, c9 = coef[5], coef[6], coef[7], coef[8], coef[9]
@@ -416,7 +427,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
             run = n - k
         if u0 < 4096:
             # too close to 0 for the series: the direct formula (u < 2**53 here)
-            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e)
+            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor)
             k += run
             continue
         if kind == 4:

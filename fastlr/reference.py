@@ -97,8 +97,9 @@ def linear(t: Any, start_lr: float, end_lr: float, total_steps: int) -> np.ndarr
 def polynomial(t: Any, init_lr: float, end_lr: float, total_steps: int,
                power: float = 1.0) -> np.ndarray:
     """(init_lr - end_lr) * (1 - min(t, T) / T) ** power + end_lr."""
-    x = 1.0 - np.minimum(_steps(t), total_steps) / total_steps
-    return (init_lr - end_lr) * x**power + end_lr
+    t = _steps(t)
+    x = 1.0 - np.minimum(t, total_steps) / total_steps
+    return np.where(t >= total_steps, end_lr, (init_lr - end_lr) * x**power + end_lr)
 
 
 def inverse_sqrt(t: Any, lr: float, warmup_steps: int) -> np.ndarray:

@@ -651,7 +651,7 @@ class OneCycle(Schedule):
 
     Where the peak and the end fall: ``max_lr`` is reached exactly at step ``pct_start*T - 1``
     when that is an integer (e.g. T = 1000, pct_start = 0.3: step 299); otherwise the largest
-    value is at its floor or ceiling. The last step of the cycle, ``T - 1``, has the value
+    value is at its floor or ceiling. The last step of the cycle, ``T - 1``, has exactly the value
     ``min_lr``, which is held for every later step (torch raises there instead).
 
     Parameters
@@ -729,6 +729,8 @@ class OneCycle(Schedule):
             span = end - start
             frac = first - start  # pct = (tau + frac) / span for the local step tau
             n = last - first + 1
+            if k == len(self.phase_ends) - 1:
+                n -= 1  # step T - 1 is pct = 1 exactly: min_lr, from the constant segment below
             if p["anneal"] == "cos":
                 segs.append(_plan.cos2(b, a, span, offset=frac, length=n))
             else:
@@ -838,10 +840,12 @@ class WarmRestarts(Schedule):
         if params["cycle_mult"] != 1:
             limit = params["max_cycles"] or self.MAX_SEGMENT_CYCLES + 1
             if len(self.cycle_lengths(limit)) > self.MAX_SEGMENT_CYCLES:
+                bound = (f"max_cycles={max_cycles} allows" if max_cycles is not None
+                         else "reaching step 2**63 takes")
                 raise ValueError(
-                    f"cycle_mult={cycle_mult} with first_cycle_steps={first_cycle_steps} needs more "
-                    f"than {self.MAX_SEGMENT_CYCLES} cycles to reach step 2**63; use a larger "
-                    f"cycle_mult or set max_cycles")
+                    f"cycle_mult={cycle_mult} with first_cycle_steps={first_cycle_steps}: "
+                    f"{bound} more than {self.MAX_SEGMENT_CYCLES} cycles of different lengths (one "
+                    f"plan segment each); use a larger cycle_mult or a smaller max_cycles")
         self._init(**params)
 
     def cycle_lengths(self, limit: int | None = None) -> Tuple[int, ...]:
@@ -880,7 +884,7 @@ class WarmRestarts(Schedule):
         hi, lo, decay, K = p["max_lr"], p["min_lr"], p["cycle_decay"], p["max_cycles"]
         if p["cycle_mult"] == 1:
             L = p["first_cycle_steps"]
-            length = None if K is None else min(K * L, INT64_MAX)
+            length = None if K is None or K * L > INT64_MAX else K * L
             return [_plan.cos2(lo, hi, L, period=L, decay=decay, length=length), _plan.const(lo)]
         segs = [_plan.cos2(lo, hi * decay**k, L, length=L)
                 for k, L in enumerate(self.cycle_lengths())]
