@@ -433,6 +433,14 @@ def ulps(a: float, b: float) -> float:
 
 
 # ------------------------------------------------------------------------------ hypothesis strategies
+def examples(default: int) -> int:
+    """max_examples for a property: `default`, or $FASTLR_TEST_EXAMPLES for a longer hunt."""
+    import os
+
+    return int(os.environ.get("FASTLR_TEST_EXAMPLES", "0")) or default
+
+
+
 # (shared by test_catalogue.py and test_compose.py; kept here because a conftest.py is off limits)
 try:
     from hypothesis import assume, strategies as st

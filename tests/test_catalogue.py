@@ -30,9 +30,14 @@ FAMILIES = exact.FAMILIES
 NAMES = sorted(FAMILIES)
 LAST = exact.LAST_STEP
 
+# When a hypothesis property fails, the hypothesis pytest plugin's report hook can trip a
+# DeprecationWarning (mypy_extensions.TypedDict) that filterwarnings=error turns into an
+# INTERNALERROR hiding the falsifying example; it is not about fastlr, so ignore it here.
+pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict:DeprecationWarning")
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-ACCURACY = settings(max_examples=35, deadline=None, suppress_health_check=SLOW_OK)
-QUICK = settings(max_examples=40, deadline=None, suppress_health_check=SLOW_OK)
+# FASTLR_TEST_EXAMPLES=N runs every property with N examples (a longer hunt than the default run)
+ACCURACY = settings(max_examples=exact.examples(35), deadline=None, suppress_health_check=SLOW_OK)
+QUICK = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
 
 REL = 1e-13  # the accuracy contract: |fastlr - exact| <= 1e-13 * peak (float64)
 
@@ -118,6 +123,13 @@ def test_accuracy_fixed_cases(s):
             starts.add(a - n // 2)
     for start in sorted({min(max(x, 0), LAST - n + 1) for x in starts}):
         assert_exact(s, start, n)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (minor, extreme parameter): Polynomial with a huge "
+                   "power misses the 1e-13 x peak contract: pow amplifies the rounding of "
+                   "x = (T - t) / T by the power (power 5000, T = 1e9: 2.8e-13 x peak at t = 53)")
+def test_polynomial_huge_power_accuracy():
+    assert_exact(fastlr.Polynomial(1.0, 0.0, 10**9, 5000.0), 0, 300)
 
 
 class _Perturbed:
@@ -576,7 +588,7 @@ def _round_trips(s):
 
 
 @pytest.mark.parametrize("family", NAMES)
-@settings(max_examples=30, deadline=None, suppress_health_check=SLOW_OK)
+@settings(max_examples=exact.examples(30), deadline=None, suppress_health_check=SLOW_OK)
 @given(data=st.data())
 def test_to_dict_json_pickle_round_trip(family, data):
     _round_trips(data.draw(FAMILIES[family], label="schedule"))
