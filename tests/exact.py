@@ -353,8 +353,10 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
     p = _params(schedule)
     name = p.pop("schedule")
     pts: List[int] = [0]
+    # periodic / plateau families also get a few later periods, where decays have progressed
+    later = (10, 30, 45, 100, 1100)
     if name == "StepDecay":
-        pts += [p["step_size"] * k for k in (1, 2, 3)]
+        pts += [p["step_size"] * k for k in (1, 2, 3) + later]
     elif name in ("CosineAnnealing", "Linear", "Polynomial"):
         pts.append(p["total_steps"])
     elif name == "Warmup":
@@ -368,7 +370,7 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
     elif name == "InverseSqrt":
         pts.append(p["warmup_steps"])
     elif name == "InverseTime":
-        pts += [p["decay_steps"], 2 * p["decay_steps"]]
+        pts += [p["decay_steps"] * k for k in (1, 2) + later]
     elif name == "OneCycle":
         pts += [math.floor(e) + 1 for e in onecycle_phase_ends(p["pct_start"], p["total_steps"],
                                                                 p["three_phase"])]
@@ -376,11 +378,13 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
         up = p["step_size_up"]
         down = up if p["step_size_down"] is None else p["step_size_down"]
         pts += [up, up + 1, up + down, 2 * up + down, 2 * (up + down)]
+        pts += [k * (up + down) for k in later] + [k * (up + down) + up for k in later]
     elif name == "WarmRestarts":
         L, mult, K = p["first_cycle_steps"], p["cycle_mult"], p["max_cycles"]
         if Fraction(mult) == 1:
             n = 5 if K is None else min(K + 1, 5)
             pts += [L * k for k in range(1, n)]
+            pts += [L * k for k in later if K is None or k < K]
             if K is not None:
                 pts.append(L * K)
         else:
