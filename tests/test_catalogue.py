@@ -232,6 +232,25 @@ def test_warm_restarts_max_cycles_mult_one():
     assert_exact(s, 0, 400)
 
 
+@pytest.mark.xfail(strict=True, reason="BUG: WarmRestarts(cycle_mult=1, max_cycles=K) caps the "
+                   "periodic segment at min(K * L, 2**63 - 1) steps, so when K * L >= 2**63 the "
+                   "last step 2**63 - 1 gets min_lr although it lies in cycle (2**63-1) // L < K")
+def test_warm_restarts_max_cycles_past_the_last_step():
+    s = fastlr.WarmRestarts(1.0, 3, max_cycles=2**62)
+    assert LAST // 3 < 2**62 and LAST % 3 == 1  # the last step is inside cycle LAST // 3
+    assert s(LAST - 1) == 1.0  # a restart (u = 0)
+    assert s(LAST) == pytest.approx(0.75, rel=1e-15)  # u = 1: (1 + cos(pi / 3)) / 2; fastlr: 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (minor, message): WarmRestarts with max_cycles > 20000 "
+                   "and cycle_mult close to 1 is rejected with 'needs more than 20000 cycles ...; "
+                   "use a larger cycle_mult or set max_cycles' although max_cycles is set; the "
+                   "message does not name max_cycles or its value")
+def test_warm_restarts_too_many_cycles_message_names_max_cycles():
+    with pytest.raises(ValueError, match="max_cycles=30000"):
+        fastlr.WarmRestarts(1.0, 1, 1.0001, max_cycles=30000)
+
+
 # ============================================================================ documented values
 def test_one_cycle_peak_and_end_fall_where_documented():
     s = fastlr.OneCycle(0.1, 1000)  # pct_start 0.3: torch's first phase ends at step 299
