@@ -654,3 +654,30 @@ def test_different_parameters_are_not_equal():
 @pytest.mark.parametrize("name", NAMES)
 def test_registry_knows_every_family(name):
     assert fastlr.registry()[name] is getattr(fastlr, name)
+
+
+@pytest.mark.parametrize("alias,d,expect", [
+    ("multistep", dict(lr=0.1, milestones=[3]), fastlr.MultiStep(0.1, [3])),
+    ("piecewise", dict(boundaries=[3], values=[1, 2]), fastlr.PiecewiseConstant([3], [1.0, 2.0])),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=100), fastlr.OneCycle(0.1, 100)),
+    ("one-cycle", dict(max_lr=0.1, total_steps=100), fastlr.OneCycle(0.1, 100)),
+    ("sgdr", dict(max_lr=0.1, first_cycle_steps=7, cycle_mult=3), fastlr.WarmRestarts(0.1, 7, 3)),
+    ("wsd", dict(max_lr=0.1, warmup_steps=1, stable_steps=2, decay_steps=3),
+     fastlr.WarmupStableDecay(0.1, 1, 2, 3)),
+    ("clr", dict(base_lr=0.0, max_lr=0.1, step_size_up=5), fastlr.Triangular(0.0, 0.1, 5)),
+    ("rsqrt", dict(lr=0.1, warmup_steps=5), fastlr.InverseSqrt(0.1, 5)),
+])
+def test_from_dict_accepts_aliases(alias, d, expect):
+    assert fastlr.from_dict({"schedule": alias, **d}) == expect
+
+
+def test_from_dict_errors():
+    with pytest.raises(ValueError, match="no 'schedule' key"):
+        fastlr.from_dict({"lr": 0.1})
+    with pytest.raises(ValueError, match="unknown schedule 'nope'"):
+        fastlr.from_dict({"schedule": "nope"})
+    with pytest.raises(TypeError):
+        fastlr.from_dict({"schedule": "Constant", "lr": 0.1, "gamma": 0.5})
+    with pytest.raises(ValueError, match="cycle_mult"):
+        fastlr.from_dict({"schedule": "WarmRestarts", "max_lr": 0.1, "first_cycle_steps": 7,
+                          "cycle_mult": 0.5})

@@ -42,12 +42,13 @@ def torch_rates(make, n, lr=0.1, closed_form=False):
     opt = torch.optim.SGD([param], lr=lr)
     sched = make(opt)
     seq, closed = [], []
-    for _ in range(n):
+    for i in range(n):
         seq.append(opt.param_groups[0]["lr"])
         if closed_form:
             closed.append(sched._get_closed_form_lr()[0])
-        opt.step()  # (no gradient: a no-op, but torch warns if the scheduler steps first)
-        sched.step()
+        if i < n - 1:
+            opt.step()  # (no gradient: a no-op, but torch warns if the scheduler steps first)
+            sched.step()
     return np.array(seq, dtype=np.float64), np.array(closed, dtype=np.float64)
 
 
@@ -150,6 +151,25 @@ def test_one_cycle_lr(T, pct, anneal, three):
     s = fastlr.OneCycle(0.1, T, pct, anneal, 25.0, 1e4, three)
     close(s.array(T), seq, 0.1, atol_rel=1e-13)
     assert s(T - 1) == pytest.approx(seq[-1], rel=RTOL, abs=1e-13 * 0.1)
+
+
+def test_one_cycle_after_the_cycle():
+    """fastlr holds min_lr from step T - 1 on. torch (2.x) computes one more value at step T —
+    pct > 1, so its cosine climbs back up — and raises from step T + 1 (the OneCycle docstring's
+    "torch raises there instead" is true from T + 1)."""
+    T = 100
+    s = fastlr.OneCycle(0.1, T)
+    seq, _ = torch_rates(lambda o: tls.OneCycleLR(o, 0.1, T, cycle_momentum=False), T + 1)
+    close(s.array(T), seq[:T], 0.1, atol_rel=1e-13)
+    assert s(T) == s(T - 1) == s.min_lr
+    assert seq[T] > seq[T - 1]  # torch's extrapolation past the cycle
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=0.1)
+    sched = tls.OneCycleLR(opt, 0.1, T, cycle_momentum=False)
+    with pytest.raises(ValueError):
+        for _ in range(T + 1):
+            opt.step()
+            sched.step()
 
 
 @PROPS
