@@ -252,6 +252,10 @@ def test_join_of_joins_fixed():
         assert s._plan.n_segments == flat._plan.n_segments
         np.testing.assert_array_equal(bits(s.array(5000)), bits(flat.array(5000)))
         assert s != flat  # different structure, equal values
+    # a join of one schedule is that schedule
+    one = fastlr.join([c], [])
+    np.testing.assert_array_equal(bits(one.array(5000)), bits(c.array(5000)))
+    assert one._plan.n_segments == c._plan.n_segments
     # a boundary before the inner join's own boundary cuts it: its later children never run
     cut = fastlr.join([fastlr.join([a, b_], [10]), d], [5])
     np.testing.assert_array_equal(bits(cut.array(100)), bits(fastlr.join([a, d], [5]).array(100)))
@@ -296,7 +300,9 @@ def test_scaled_within_2_ulp_of_c_times_s(family, c, data):
     for start in exact.draw_windows(data.draw, s, 200):
         a = (s * c).array(200, start)
         b = c * s.array(200, start)
-        u = max(exact.ulps(x, y) for x, y in zip(a.tolist(), b.tolist()))
+        # (ulps are meaningless where the values underflow towards subnormals: skip those)
+        u = max((exact.ulps(x, y) for x, y in zip(a.tolist(), b.tolist()) if abs(y) > 2.0**-960),
+                default=0.0)
         assert u <= 2, (s, c, start, u)
 
 

@@ -206,7 +206,7 @@ def test_cyclic_lr(base, top, up, down, mode, gamma):
     seq, _ = torch_rates(lambda o: tls.CyclicLR(o, base, top, up, down, mode, gamma,
                                                 cycle_momentum=False), n)
     got = fastlr.Triangular(base, top, up, down, mode, gamma).array(n)
-    close(got, seq, max(base, top), atol_rel=1e-15)
+    close(got, seq, max(base, top), atol_rel=1e-13)  # float phases in torch (see below)
 
 
 @PROPS
@@ -219,7 +219,8 @@ def test_cyclic_lr_random(base, top, up, down, mode, gamma):
     seq, _ = torch_rates(lambda o: tls.CyclicLR(o, base, top, up, down, mode, gamma,
                                                 cycle_momentum=False), n)
     got = fastlr.Triangular(base, top, up, down, mode, gamma).array(n)
-    close(got, seq, max(base, top, 1e-300), atol_rel=1e-15)
+    # torch's phase is float (1 + t / cycle - floor(1 + t / cycle)): ~1e-16 x peak off at the ends
+    close(got, seq, max(base, top, 1e-300), atol_rel=1e-13)
 
 
 # ============================================================================ warm restarts
