@@ -464,8 +464,9 @@ cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const double* d) noe
 cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t up,
                  int64_t down, int64_t mode, const double* tab) noexcept nogil:
     # Smith's triangular cycle (period up + down, phase p = tau mod period, cycle c = tau div period):
-    # x = p on the way up (p <= up), period - p on the way down; slope = d1 / up or d1 / down;
-    # v = d0 + (slope * x) * scale,  scale = 1 | 0.5**c | d2**tau   (mode 0 | 1 | 2).
+    # x = p on the way up (p < up), period - p on the way down; slope = d1 / up or d1 / down;
+    # v = d0 + (slope * x) * scale,  scale = 1 | 0.5**c | d2**tau   (mode 0 | 1 | 2);
+    # at the top (p = up) v = d0 + d1 * scale.
     # Periods are < 2**52 (validated), so phases are exact in double.
     cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
     cdef double base = d[0], sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0
@@ -480,8 +481,17 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t
         p = t - c * period
         if mode == 1:
             sc = ldexp(1.0, <int>(-c)) if c < 2000 else 0.0
-        if p <= up:
-            run = up + 1 - p
+        if p == up:
+            # the top of the cycle: frac = 1 exactly, so the value is d0 + d1 * scale (max_lr when
+            # the scale is 1), not d0 + (d1 / up) * up
+            if mode == 2:
+                e = t & ~(_BLOCK - 1)
+                sc = (pow(d[2], <double>e) * tab[(t - e) >> 6]) * gj[t & 63]
+            out[k] = <floating>(base + d[1] * sc)
+            k += 1
+            continue
+        if p < up:
+            run = up - p
             x0 = <double>p
             sgn = 1.0
             slope = d[1] / <double>up

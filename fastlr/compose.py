@@ -96,8 +96,10 @@ class WithWarmup(Schedule):
 class Scaled(Schedule):
     """``factor * inner(t)`` (what ``schedule * factor`` and ``factor * schedule`` build).
 
-    The factor multiplies the value parameters of every segment once, at construction, so values
-    equal ``factor * schedule(t)`` to within an ulp or two (not bit for bit).
+    The factor multiplies the value parameters of every segment once, at construction (no extra
+    work per step), so values equal ``factor * inner(t)`` to within the accuracy contract
+    (1e-13 x the peak), not bit for bit: a product family agrees to an ulp or two, a ramp that
+    ends near zero can differ by more ulps of its small values.
 
     Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
     """
@@ -122,4 +124,4 @@ def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Join:
 def with_warmup(schedule: Any, warmup_steps: int, init_lr: float = 0.0) -> WithWarmup:
     """Put a linear warmup from ``init_lr`` to ``schedule(0)`` in front of ``schedule``
     (see :class:`WithWarmup`)."""
-    return WithWarmup(schedule, warmup_steps, init_lr)
+    return WithWarmup(_as_schedule(schedule, "schedule"), warmup_steps, init_lr)

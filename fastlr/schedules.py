@@ -652,7 +652,8 @@ class OneCycle(Schedule):
     Where the peak and the end fall: ``max_lr`` is reached exactly at step ``pct_start*T - 1``
     when that is an integer (e.g. T = 1000, pct_start = 0.3: step 299); otherwise the largest
     value is at its floor or ceiling. The last step of the cycle, ``T - 1``, has exactly the value
-    ``min_lr``, which is held for every later step (torch raises there instead).
+    ``min_lr``, which is held for every later step (torch extrapolates the last phase at step T
+    and raises after it).
 
     Parameters
     ----------
@@ -812,7 +813,7 @@ class WarmRestarts(Schedule):
         >= 1, finite.
     min_lr : float, default 0.0
     cycle_decay : float, default 1.0
-        Finite, > 0: the peak is multiplied by it at each restart.
+        In (0, 1]: the peak is multiplied by it at each restart.
     max_cycles : int or None
         >= 1.
 
@@ -833,7 +834,7 @@ class WarmRestarts(Schedule):
             first_cycle_steps=check_steps(first_cycle_steps, "first_cycle_steps"),
             cycle_mult=int(mult) if mult == int(mult) else mult,
             min_lr=check_rate(min_lr, "min_lr"),
-            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True),
+            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True, high=1.0),
             max_cycles=None if max_cycles is None else check_steps(max_cycles, "max_cycles"),
         )
         object.__setattr__(self, "_params", params)
