@@ -614,3 +614,160 @@ cdef class Plan:
         with nogil:
             bad = gather_plan(self._i, self._d, self._t, self._n, &steps[0], n, &out[0])
         return bad
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps: many plans, one row each (fastlr/sweep.py validates and calls sweep_fill)
+# --------------------------------------------------------------------------------------------
+
+from cython.parallel cimport prange, threadid
+from libc.stdlib cimport free, malloc
+
+cdef extern from *:
+    """
+    #if defined(_OPENMP)
+    #define FASTLR_OPENMP 1
+    #else
+    #define FASTLR_OPENMP 0
+    #endif
+    """
+    int FASTLR_OPENMP
+
+
+def openmp_enabled():
+    """True when this copy of the kernels was compiled with OpenMP: sweeps can then fill rows on
+    several threads. Without it every sweep runs serially (and gives the same values)."""
+    return bool(FASTLR_OPENMP)
+
+
+ctypedef struct _PlanRef:
+    const int64_t* i
+    const double* d
+    const double* t
+    Py_ssize_t n
+
+
+cdef void _fill_rows(floating* out, Py_ssize_t ld, const _PlanRef* refs, Py_ssize_t nrows,
+                     int64_t start, int64_t n, int threads) noexcept nogil:
+    # Row r (out + r * ld) gets plan r's values of steps start ... start+n-1. A row is written by
+    # one thread, with the same code as Plan.fill, and rows share nothing: the output cannot depend
+    # on the thread count or on which thread ran which row. Dynamic scheduling balances rows of
+    # unequal cost (a constant tail is cheaper than a cosine).
+    cdef Py_ssize_t r
+    if threads <= 1 or nrows <= 1:
+        for r in range(nrows):
+            fill_plan(refs[r].i, refs[r].d, refs[r].t, refs[r].n, out + r * ld, start, n)
+    else:
+        for r in prange(nrows, num_threads=threads, schedule="dynamic", chunksize=1):
+            fill_plan(refs[r].i, refs[r].d, refs[r].t, refs[r].n, out + r * ld, start, n)
+
+
+cdef int _rows_kind(object out, Py_buffer* view) except -1:
+    """Acquire a writable 2-D native float32/float64 buffer of `out` whose rows are contiguous,
+    aligned and disjoint (the row stride may exceed the row length: a column block of a wider
+    array). Returns 2 (float64) or 1 (float32) with `view` held, or 0 (nothing held)."""
+    if not isinstance(out, _ndarray):
+        return 0
+    try:
+        PyObject_GetBuffer(out, view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_STRIDES)
+    except (BufferError, ValueError, TypeError):
+        return 0
+    cdef int kind = 0
+    if view.ndim == 2 and view.format != NULL and view.format[0] != 0 and view.format[1] == 0:
+        if view.format[0] == b'd':
+            kind = 2
+        elif view.format[0] == b'f':
+            kind = 1
+    if kind and view.shape[1] > 1 and view.strides[1] != view.itemsize:
+        kind = 0
+    if kind and view.shape[0] > 1 and view.shape[1] > 0 and (
+            view.strides[0] < view.shape[1] * view.itemsize or view.strides[0] % view.itemsize):
+        kind = 0
+    if kind and (<uintptr_t>view.buf) % <uintptr_t>view.itemsize != 0:
+        kind = 0
+    if not kind:
+        PyBuffer_Release(view)
+    return kind
+
+
+def sweep_fill(plans, out, start=0, int threads=1):
+    """Fill row r of the 2-D array `out` with the values of ``plans[r]`` at steps
+    ``start ... start + out.shape[1] - 1``; return `out`.
+
+    Rows must be contiguous, but the row stride may exceed the row length, so `out` can be a column
+    block ``wide[:, c:c + n]`` of a wider array (with ``start`` the block's first step). The GIL is
+    released while the rows are filled; with ``threads > 1`` and OpenMP compiled in, rows run in
+    parallel. Row r is bit for bit ``plans[r].fill(out[r], start)`` for every thread count.
+    `plans` must be Plan objects of this copy of the kernels (fastlr._dispatch.kernels)."""
+    cdef Py_buffer view
+    cdef int64_t s = _as_step(start, "start")
+    cdef int64_t n
+    cdef Py_ssize_t nrows, r, ld
+    cdef _PlanRef* refs = NULL
+    cdef Plan p
+    cdef tuple keep = tuple(plans)   # holds the plans (and their tables) alive without the GIL
+    cdef int kind = _rows_kind(out, &view)
+    if kind == 0:
+        from fastlr._validate import check_out_rows
+        check_out_rows(out)  # raises the precise TypeError/ValueError
+        raise ValueError(f"out: cannot write into {type(out).__name__} of dtype {out.dtype}")
+    try:
+        nrows = view.shape[0]
+        n = view.shape[1]
+        if len(keep) != nrows:
+            raise ValueError(f"{len(keep)} plans for the {nrows} rows of out")
+        if n > 0 and s > FASTLR_INT64_MAX - (n - 1):
+            raise ValueError(
+                f"start={start} with {n} steps: the last step {start + n - 1} would pass 2**63 - 1")
+        if nrows == 0 or n == 0:
+            return out
+        refs = <_PlanRef*>malloc(nrows * sizeof(_PlanRef))
+        if refs == NULL:
+            raise MemoryError()
+        for r in range(nrows):
+            obj = keep[r]
+            if type(obj) is not Plan:
+                raise TypeError(f"plans[{r}] must be a Plan of the {ISA} kernels in use, got "
+                                f"{type(obj).__module__}.{type(obj).__name__}")
+            p = <Plan>obj
+            refs[r].i = p._i
+            refs[r].d = p._d
+            refs[r].t = p._t
+            refs[r].n = p._n
+        ld = view.strides[0] // view.itemsize if nrows > 1 else n
+        if threads < 1:
+            threads = 1
+        if kind == 2:
+            with nogil:
+                _fill_rows(<double*>view.buf, ld, refs, nrows, s, n, threads)
+        else:
+            with nogil:
+                _fill_rows(<float*>view.buf, ld, refs, nrows, s, n, threads)
+    finally:
+        free(refs)
+        PyBuffer_Release(&view)
+    return out
+
+
+def _parallel_probe(int threads):
+    """How many distinct threads run the iterations of a prange over `threads` iterations with
+    `threads` threads (1 in a serial build). For the tests: proves the parallel path is live."""
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    cdef int r, k, distinct = 0
+    cdef int* ids = <int*>malloc(threads * sizeof(int))
+    if ids == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for r in prange(threads, num_threads=threads, schedule="static", chunksize=1):
+                ids[r] = threadid()
+        for r in range(threads):
+            for k in range(r):
+                if ids[k] == ids[r]:
+                    break
+            else:
+                distinct += 1
+    finally:
+        free(ids)
+    return distinct
