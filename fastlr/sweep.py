@@ -258,7 +258,8 @@ def _check_ops(ops: Any) -> tuple:
     if isinstance(ops, str):
         ops = (ops,)
     if isinstance(ops, (bytes, dict)) or not isinstance(ops, Iterable):
-        raise TypeError(f"ops must be a sequence of names from {', '.join(REDUCE_OPS)}; got {ops!r}")
+        raise TypeError(f"ops must be a sequence of names from {', '.join(REDUCE_OPS)}; "
+                        f"got {ops!r}")
     wanted: list = []
     for op in ops:
         if op not in REDUCE_OPS:
@@ -278,8 +279,9 @@ def grid_params(**param_lists: Any) -> List[Dict[str, Any]]:
     ``itertools.product`` over the keywords as given (the first keyword varies slowest, the last
     fastest). The rows of :func:`grid` with the same lists are in the same order.
 
-    >>> grid_params(max_lr=[0.1, 0.3], min_lr=[0.0, 1e-5])
-    [{'max_lr': 0.1, 'min_lr': 0.0}, {'max_lr': 0.1, 'min_lr': 1e-05}, {'max_lr': 0.3, 'min_lr': 0.0}, {'max_lr': 0.3, 'min_lr': 1e-05}]
+    >>> grid_params(warmup_steps=[0, 1000], max_lr=[0.1, 0.3])  # doctest: +NORMALIZE_WHITESPACE
+    [{'warmup_steps': 0, 'max_lr': 0.1}, {'warmup_steps': 0, 'max_lr': 0.3},
+     {'warmup_steps': 1000, 'max_lr': 0.1}, {'warmup_steps': 1000, 'max_lr': 0.3}]
     """
     names, values = [], []
     for name, vals in param_lists.items():
