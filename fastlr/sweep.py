@@ -89,9 +89,26 @@ def available_cpus() -> int:
     return max(1, n)
 
 
+# GNU OpenMP's thread pool does not survive fork(): a child forked after its parent ran a parallel
+# region deadlocks in its own first one. Such a child runs its sweeps serially instead.
+_threads_started = False
+_forked_after_threads = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_threads
+    if _threads_started:
+        _forked_after_threads = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _resolve_threads(threads: Any, rows: int, n: int) -> int:
     """The thread count for a sweep of rows × n values (``threads`` is validated even when the
     build is serial or the work small, so a bad value fails the same way everywhere)."""
+    global _threads_started
     if threads is None:
         want = available_cpus()
     else:
@@ -104,9 +121,12 @@ def _resolve_threads(threads: Any, rows: int, n: int) -> int:
         elif want < 1:
             raise ValueError(f"threads must be >= 1, -1 (all CPUs) or None (the CPUs available to "
                              f"this process), got {want}")
-    if not _kernels.openmp_enabled() or rows * n < _SERIAL_BELOW:
+    if not _kernels.openmp_enabled() or rows * n < _SERIAL_BELOW or _forked_after_threads:
         return 1
-    return max(1, min(want, rows))
+    want = max(1, min(want, rows))
+    if want > 1:
+        _threads_started = True
+    return want
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -167,7 +187,9 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0, dtype:
         ``None``: the CPUs available to the process (affinity mask, cgroup quota,
         ``OMP_NUM_THREADS``; see :func:`available_cpus`); ``1``: serial; ``-1``: every CPU of the
         machine; ``k > 1``: at most k threads. Never more threads than rows; small sweeps (fewer
-        than 65536 values) run serially. 0 and other negatives raise ValueError.
+        than 65536 values) run serially, and so do sweeps in a process forked (``os.fork``,
+        multiprocessing's "fork") after a threaded sweep, since GNU OpenMP's threads do not
+        survive a fork. 0 and other negatives raise ValueError.
 
     Returns
     -------

@@ -110,6 +110,29 @@ def test_the_parallel_path_runs_threads():
     assert sweep_mod._resolve_threads(2, 100, 10**6) == 2
 
 
+def _sweep_in_child(queue, scheds, want):
+    queue.put(bool(np.array_equal(fastlr.sweep(scheds, 3000, threads=2), want)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+def test_a_child_forked_after_a_threaded_sweep_does_not_hang():
+    # GNU OpenMP's pool does not survive fork(): without the fallback the child deadlocks
+    import multiprocessing
+
+    scheds = [fastlr.CosineAnnealing(0.1, 1000 + k) for k in range(100)]
+    want = fastlr.sweep(scheds, 3000, threads=2)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_sweep_in_child, args=(queue, scheds, want))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("the forked child hung in its sweep")
+    assert child.exitcode == 0 and queue.get(timeout=10) is True
+
+
 def test_thread_count_rule(monkeypatch):
     avail = sweep_mod.available_cpus()
     assert 1 <= avail <= (os.cpu_count() or 1)
