@@ -9,7 +9,8 @@ Groups (one per case, so pytest-benchmark's table reads as ratios within a group
 * ``sweep 1000x100k`` / ``sweep 100x1M``: 1,000 mixed schedules × 100,000 steps and 100 × 10**6
   (800 MB of float64 each): ``fastlr.sweep`` with the default threads and with ``threads=1``, a
   Python loop of ``schedule.fill(row)`` into the rows of the same array, and ``out.fill(0.5)``.
-  values per second = rows × steps / time (``extra_info["values"]``).
+  values per second = rows × steps / time (``extra_info["n"]``; bench/conftest.py prints
+  ns per value and the ratio to ``out.fill`` after a timed run).
 * ``threads cosine 64x1M`` and ``threads pow 64x200k``: ``threads=1`` against ``threads=2`` on
   cosine-family rows (angle-addition recurrences) and on rows whose formula calls ``pow`` per
   step (Polynomial with power 0.7: compute-bound).
@@ -125,7 +126,7 @@ def test_throughput(benchmark, request, case, impl):
     scheds = mixed(rows)
     out = touched(rows, steps)
     benchmark.group = f"sweep {case}"
-    benchmark.extra_info.update(values=rows * steps, bytes=out.nbytes)
+    benchmark.extra_info.update(n=rows * steps, impl=impl, bytes=out.nbytes)
     if impl == "sweep":
         assert benchmark(fastlr.sweep, scheds, steps, out=out) is out
     elif impl == "sweep threads=1":
@@ -145,7 +146,7 @@ def test_thread_scaling(benchmark, request, case, threads):
     scheds = cosine_family(rows) if case.startswith("cosine") else pow_rows(rows)
     out = touched(rows, steps)
     benchmark.group = f"threads {case}"
-    benchmark.extra_info.update(values=rows * steps, bytes=out.nbytes, threads=threads,
+    benchmark.extra_info.update(n=rows * steps, impl=f"threads={threads}", bytes=out.nbytes,
                                 openmp=fastlr.openmp_enabled())
     assert benchmark(fastlr.sweep, scheds, steps, out=out, threads=threads) is out
     spot_check(scheds, out)
