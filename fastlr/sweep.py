@@ -34,11 +34,9 @@ REDUCE_OPS = ("sum", "min", "max", "mean", "final")
 # Below this many values a sweep runs on the calling thread: starting a thread team costs more
 # than it saves (a few microseconds against ~1 ns per value).
 _SERIAL_BELOW = 1 << 16
-# sweep_reduce: default steps per chunk, and the most values its buffer holds (with at least one
-# row of chunk_steps values): 8 MB of float64, small enough to stay in the last-level cache while
-# numpy reduces it.
+# sweep_reduce: default steps per chunk (128 KB of float64 per thread: the chunk is reduced while
+# it is still in cache).
 _REDUCE_CHUNK_STEPS = 1 << 14
-_REDUCE_BUFFER_VALUES = 1 << 20
 
 
 def openmp_enabled() -> bool:
@@ -218,9 +216,10 @@ def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_
                  threads: Optional[int] = None) -> Dict[str, np.ndarray]:
     """Per-schedule statistics of steps ``start … start+n_steps-1`` without the full matrix.
 
-    The values are computed in float64, a block of rows × ``chunk_steps`` steps at a time, into one
-    reused buffer (at most ``max(chunk_steps, 2**20)`` values), and reduced with float64
-    accumulation. Memory does not grow with ``n_steps`` or with the number of schedules.
+    Each row is computed in float64, ``chunk_steps`` steps at a time, into a buffer of one chunk
+    per thread (it stays in cache), and reduced there with float64 accumulation, all in one
+    compiled call without the GIL: memory is ``threads × chunk_steps`` values, whatever the number
+    of schedules and steps.
 
     Parameters
     ----------
@@ -233,47 +232,31 @@ def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_
         ``"max"``; ``"final"``: the value at the last step, ``start + n_steps - 1``.
     start : int, default 0
     chunk_steps : int, optional
-        Steps per chunk (default 16384).
+        Steps per chunk (default 16384: 128 KB per thread).
     threads : int or None
-        As in :func:`sweep`.
+        As in :func:`sweep`; every thread count gives the same values.
 
     Returns
     -------
     dict mapping each op (in the order given) to a float64 array of ``len(schedules)`` values.
-    ``min``/``max``/``final`` equal numpy's reductions of the full sweep exactly; ``sum``/``mean``
-    agree to rounding (the additions are grouped differently).
+    ``min``/``max``/``final`` equal numpy's reductions of the full float64 sweep exactly;
+    ``sum``/``mean`` agree to rounding: chunks are summed pairwise (as numpy sums) and the chunk
+    sums added with Neumaier's compensation, so the error does not grow with ``n_steps``.
     """
     scheds = _as_schedules(schedules)
     n, s = _window(n_steps, start, minimum=1)
     wanted = _check_ops(ops)
     chunk = _REDUCE_CHUNK_STEPS if chunk_steps is None else check_steps(chunk_steps, "chunk_steps")
     chunk = min(chunk, n)
-    nrows = len(scheds)
-    block_rows = min(nrows, max(1, _REDUCE_BUFFER_VALUES // chunk))
-    nthreads = _resolve_threads(threads, block_rows, chunk)
-    plans = [x._plan for x in scheds]
-    buf = np.empty((block_rows, chunk), dtype=np.float64)
-    total = np.zeros(nrows) if ("sum" in wanted or "mean" in wanted) else None
-    low = np.full(nrows, np.inf) if "min" in wanted else None
-    high = np.full(nrows, -np.inf) if "max" in wanted else None
-    final = np.empty(nrows) if "final" in wanted else None
-    for r0 in range(0, nrows, block_rows):  # a loop over blocks of rows and steps, not rows
-        r1 = min(nrows, r0 + block_rows)
-        rows = plans[r0:r1]
-        for c0 in range(0, n, chunk):
-            view = buf[: r1 - r0, : min(chunk, n - c0)]
-            _kernels.sweep_fill(rows, view, s + c0, nthreads)
-            if total is not None:
-                total[r0:r1] += view.sum(axis=1)
-            if low is not None:
-                np.minimum(low[r0:r1], view.min(axis=1), out=low[r0:r1])
-            if high is not None:
-                np.maximum(high[r0:r1], view.max(axis=1), out=high[r0:r1])
-        if final is not None:
-            final[r0:r1] = view[:, -1]
-    results = {"sum": total, "min": low, "max": high, "final": final,
-               "mean": None if total is None else total / n}
-    return {op: results[op] for op in wanted}
+    nthreads = _resolve_threads(threads, len(scheds), n)
+    res = np.empty((len(scheds), 4))
+    _kernels.sweep_reduce_rows([x._plan for x in scheds], res, s, n, chunk,
+                               np.empty((nthreads, chunk)))
+    columns = {"sum": 0, "min": 1, "max": 2, "final": 3}
+    out = {}
+    for op in wanted:
+        out[op] = res[:, 0] / n if op == "mean" else res[:, columns[op]].copy()
+    return out
 
 
 def _check_ops(ops: Any) -> tuple:

@@ -339,6 +339,19 @@ def test_kernel_guards():
             kernels.sweep_fill([foreign], np.zeros((1, 10)), 0, 1)
 
 
+def test_reduce_kernel_guards():
+    plans = [s._plan for s in mixed_schedules()[:3]]
+    with pytest.raises(ValueError, match=r"res must have shape \(3, 4\)"):
+        kernels.sweep_reduce_rows(plans, np.empty((2, 4)), 0, 10, 5, np.empty((1, 5)))
+    with pytest.raises(ValueError, match="scratch of shape"):
+        kernels.sweep_reduce_rows(plans, np.empty((3, 4)), 0, 10, 5, np.empty((1, 4)))
+    with pytest.raises(ValueError, match="n >= 1"):
+        kernels.sweep_reduce_rows(plans, np.empty((3, 4)), 0, 0, 5, np.empty((1, 5)))
+    with pytest.raises(TypeError, match=r"plans\[2\] must be a Plan"):
+        kernels.sweep_reduce_rows(plans[:2] + [None], np.empty((3, 4)), 0, 10, 5,
+                                  np.empty((1, 5)))
+
+
 def test_openmp_enabled_is_exported():
     assert isinstance(fastlr.openmp_enabled(), bool)
     assert fastlr.openmp_enabled() == bool(kernels.openmp_enabled())
@@ -350,8 +363,9 @@ def test_openmp_enabled_is_exported():
 
 
 def numpy_reductions(matrix):
-    return {"sum": matrix.sum(axis=1), "min": matrix.min(axis=1), "max": matrix.max(axis=1),
-            "mean": matrix.mean(axis=1), "final": matrix[:, -1].copy()}
+    with np.errstate(over="ignore"):  # rows that reach inf
+        return {"sum": matrix.sum(axis=1), "min": matrix.min(axis=1), "max": matrix.max(axis=1),
+                "mean": matrix.mean(axis=1), "final": matrix[:, -1].copy()}
 
 
 def check_reductions(got, full, ops=sweep_mod.REDUCE_OPS):
@@ -375,12 +389,33 @@ def test_reductions_equal_numpy_on_the_full_matrix(chunk_steps, start, threads):
     check_reductions(got, fastlr.sweep(scheds, n, start=start))
 
 
-def test_reductions_in_blocks_of_rows(monkeypatch):
-    # a tiny buffer: 3 rows x 1000 steps at a time, so rows come in blocks (the last one short)
-    monkeypatch.setattr(sweep_mod, "_REDUCE_BUFFER_VALUES", 3000)
-    scheds = mixed_schedules()
-    got = fastlr.sweep_reduce(scheds, 4500, start=10000, chunk_steps=1000)
-    check_reductions(got, fastlr.sweep(scheds, 4500, start=10000))
+@pytest.mark.parametrize("chunk_steps", [1, 7, 128, 129, 4096])
+def test_reductions_across_chunk_boundaries(chunk_steps):
+    # many rows on two threads (dynamic scheduling), chunks that split segments anywhere
+    scheds = mixed_schedules() * 4
+    got = fastlr.sweep_reduce(scheds, 9001, start=10000, chunk_steps=chunk_steps, threads=2)
+    check_reductions(got, fastlr.sweep(scheds, 9001, start=10000))
+
+
+def test_reductions_of_rows_that_overflow():
+    # StepDecay with gamma > 1 reaches inf: sums are inf (not NaN), max inf, as numpy's
+    scheds = [fastlr.StepDecay(1e300, 1e4, 1000), fastlr.Constant(0.5)]
+    got = fastlr.sweep_reduce(scheds, 5000, chunk_steps=300)
+    full = fastlr.sweep(scheds, 5000)
+    assert np.isinf(full[0]).any()
+    check_reductions(got, full)
+    assert got["sum"][0] == np.inf and got["max"][0] == np.inf
+
+
+def test_reduction_sums_stay_accurate_over_long_windows():
+    # 3 * 10**6 steps of a constant: a naive running sum of 0.1 drifts by ~1e-10 relative;
+    # pairwise chunks plus compensated chunk sums stay within a few ulps of the exact 3e5, with
+    # chunks of one step (compensation alone) and of many (pairwise sums too)
+    for chunk_steps in (1, 1000, None):
+        got = fastlr.sweep_reduce([fastlr.Constant(0.1)], 3 * 10**6, ("sum",),
+                                  chunk_steps=chunk_steps)
+        exact = 3 * 10**6 * 0.1  # the float 0.1 times 3e6, to double precision
+        assert abs(got["sum"][0] - exact) <= 4 * np.spacing(exact), chunk_steps
 
 
 def test_reduction_values_by_hand():
