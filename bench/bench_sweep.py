@@ -14,6 +14,8 @@ Groups (one per case, so pytest-benchmark's table reads as ratios within a group
 * ``threads cosine 64x1M`` and ``threads pow 64x200k``: ``threads=1`` against ``threads=2`` on
   cosine-family rows (angle-addition recurrences) and on rows whose formula calls ``pow`` per
   step (Polynomial with power 0.7: compute-bound).
+* ``reduce 1000x100k``: ``fastlr.sweep_reduce`` (sum, min, max, final; no matrix) against the
+  full sweep followed by numpy's reductions.
 
 Output arrays are allocated and written once (outside the timings), so no case pays for page faults.
 With ``--benchmark-disable`` (CI's smoke run) the sizes shrink to a few thousand values.
@@ -150,3 +152,30 @@ def test_thread_scaling(benchmark, request, case, threads):
                                 openmp=fastlr.openmp_enabled())
     assert benchmark(fastlr.sweep, scheds, steps, out=out, threads=threads) is out
     spot_check(scheds, out)
+
+
+REDUCE = {"1000x100k": ((1000, 100_000), (20, 1000))}
+
+
+def full_then_numpy(scheds, steps, out):
+    fastlr.sweep(scheds, steps, out=out)
+    return out.sum(axis=1), out.min(axis=1), out.max(axis=1), out[:, -1].copy()
+
+
+@pytest.mark.parametrize("impl", ["sweep_reduce", "sweep_reduce threads=1",
+                                  "sweep + numpy reductions"])
+@pytest.mark.parametrize("case", list(REDUCE))
+def test_reduce(benchmark, request, case, impl):
+    """sum/min/max/final per row: sweep_reduce (cache-sized chunks, no matrix) against the full
+    matrix followed by numpy's reductions."""
+    rows, steps = size(request, REDUCE, case)
+    scheds = mixed(rows)
+    benchmark.group = f"reduce {case}"
+    benchmark.extra_info.update(n=rows * steps, impl=impl)
+    if impl == "sweep + numpy reductions":
+        total = benchmark(full_then_numpy, scheds, steps, touched(rows, steps))[0]
+    else:
+        threads = 1 if impl.endswith("threads=1") else None
+        total = benchmark(fastlr.sweep_reduce, scheds, steps, ("sum", "min", "max", "final"),
+                          threads=threads)["sum"]
+    np.testing.assert_allclose(total[:1], [scheds[0].array(steps).sum()], rtol=1e-12)
