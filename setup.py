@@ -4,13 +4,17 @@ Environment switches:
   FASTLR_DEBUG=1     bounds/wraparound/initialized checks on, -O0 -g (a CI job for the kernels)
   FASTLR_ANNOTATE=1  write Cython's annotated HTML next to the .pyx (keep the hot loops white)
   FASTLR_PORTABLE_ONLY=1  build only the portable kernels (no AVX2/AVX-512 copies)
+  FASTLR_NO_OPENMP=1 build without OpenMP (sweeps run serially; fastlr.openmp_enabled() is False)
 """
 import os
 import platform
+import shutil
 import sys
+import tempfile
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 DEBUG = os.environ.get("FASTLR_DEBUG", "") not in ("", "0")
 ANNOTATE = os.environ.get("FASTLR_ANNOTATE", "") not in ("", "0")
@@ -55,6 +59,61 @@ extensions = [
     for suffix, flags in VARIANTS.items()
 ]
 
+
+# OpenMP is optional: the sweep kernel's prange compiles to a plain loop without it. Whether the
+# compiler in use can build and link an OpenMP program is only known once build_ext has chosen and
+# configured that compiler, so the check is a try-compile there (macOS's Apple clang usually has
+# no OpenMP runtime: serial build). fastlr.openmp_enabled() reports the outcome.
+_OPENMP_PROBE = r"""
+#include <omp.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel reduction(+:n)
+    n += omp_get_num_threads() > 0;
+    return n > 0 ? 0 : 1;
+}
+"""
+
+
+def _openmp_flags(compiler):
+    """(compile args, link args) that enable OpenMP with `compiler`, or None if it can't."""
+    if os.environ.get("FASTLR_NO_OPENMP", "") not in ("", "0"):
+        print("fastlr: FASTLR_NO_OPENMP is set: building serial kernels")
+        return None
+    if compiler.compiler_type == "msvc":
+        flags = (["/openmp"], [])
+    else:
+        flags = (["-fopenmp"], ["-fopenmp"])
+    tmp = tempfile.mkdtemp(prefix="fastlr-openmp-")
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write(_OPENMP_PROBE)
+        objects = compiler.compile([src], output_dir=tmp, extra_postargs=flags[0])
+        compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=flags[1])
+    except Exception as exc:  # CompileError, LinkError, a missing compiler: all mean "serial"
+        print(f"fastlr: OpenMP is not available with this compiler ({type(exc).__name__}): "
+              f"building serial kernels")
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"fastlr: building with OpenMP ({' '.join(flags[0])})")
+    return flags
+
+
+class BuildExt(build_ext):
+    """build_ext that adds OpenMP flags to every extension when the compiler supports them."""
+
+    def build_extensions(self):
+        flags = _openmp_flags(self.compiler)
+        if flags is not None:
+            for ext in self.extensions:
+                ext.extra_compile_args = list(ext.extra_compile_args or []) + flags[0]
+                ext.extra_link_args = list(ext.extra_link_args or []) + flags[1]
+        super().build_extensions()
+
+
 setup(
     ext_modules=cythonize(extensions, compiler_directives=directives, annotate=ANNOTATE),
+    cmdclass={"build_ext": BuildExt},
 )

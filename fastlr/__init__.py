@@ -31,6 +31,7 @@ from fastlr.schedules import (
     from_dict,
     registry,
 )
+from fastlr.sweep import grid, grid_params, openmp_enabled, sweep, sweep_reduce
 
 __version__ = "0.1.0"
 
@@ -63,5 +64,11 @@ __all__ = [
     # serialisation
     "from_dict",
     "registry",
+    # sweeps
+    "sweep",
+    "sweep_reduce",
+    "grid",
+    "grid_params",
+    "openmp_enabled",
     "__version__",
 ]

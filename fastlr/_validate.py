@@ -98,3 +98,30 @@ def check_window(start: int, n: int, name: str = "start") -> None:
     if n > 0 and start > INT64_MAX - (n - 1):
         raise ValueError(f"{name}={start} with {n} steps: the last step {start + n - 1} would pass "
                          f"2**63 - 1")
+
+
+def check_out_rows(out: object, name: str = "out") -> np.ndarray:
+    """Like ``check_out(out, name, ndim=2)``, but only the rows need be contiguous, not the whole
+    array: a column block ``wide[:, c:c + n]`` of a C-contiguous array passes. Rows must not
+    overlap. Raises the precise error; returns `out` if it is fine."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got an array of shape {out.shape}")
+    if out.dtype.type not in (np.float32, np.float64):
+        raise TypeError(f"{name} must have dtype float32 or float64, got {out.dtype}")
+    if not out.dtype.isnative:
+        raise ValueError(f"{name} must be in native byte order, got dtype {out.dtype.str!r}")
+    rows, cols = out.shape
+    if cols > 1 and out.strides[1] != out.itemsize:
+        raise ValueError(f"{name} must have contiguous rows (strides[1] == itemsize "
+                         f"{out.itemsize}), got strides {out.strides}")
+    if rows > 1 and cols > 0 and (out.strides[0] < cols * out.itemsize
+                                  or out.strides[0] % out.itemsize):
+        raise ValueError(f"{name} rows must not overlap (strides[0] >= {cols * out.itemsize}, a "
+                         f"multiple of {out.itemsize}), got strides {out.strides}")
+    if not out.flags.aligned:
+        raise ValueError(f"{name} must be aligned to its itemsize; its data address is misaligned")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out
