@@ -307,10 +307,11 @@ def test_scaled_within_2_ulp_of_c_times_s(family, c, data):
 
 
 @PROPS
-@given(c=st.floats(0.0, 1e3), data=st.data())
+@given(c=st.one_of(st.just(0.0), st.floats(1e-200, 1e3)), data=st.data())
 def test_scaled_close_to_c_times_s_every_family(c, data):
     """Every family: (s * c)(t) and c * s(t) agree to a few ulps of c * peak (where a kernel cancels
-    near a small value they may differ by more ulps of the value itself)."""
+    near a small value they may differ by more ulps of the value itself). Subnormal factors are left
+    out: a segment parameter times 5e-324 keeps at most a bit or two, so no relative bound holds."""
     s = data.draw(exact.any_family, label="schedule")
     pk = exact.peak(s)
     for start in exact.draw_windows(data.draw, s, 200):
