@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,6 +53,7 @@ import numpy as np  # noqa: E402
 
 import fastlr  # noqa: E402
 from cases import select  # noqa: E402
+from common import settle_allocator, touched  # noqa: E402
 
 MIN_BATCH_SECONDS = 50e-6
 OVERHEAD_STEP = 12345
@@ -60,7 +61,7 @@ OVERHEAD_STEP = 12345
 
 # ---------------------------------------------------------------------------------- timing
 class Timed:
-    """One function in the round-robin: its batch size, its rounds and its samples (seconds/call)."""
+    """One function in the round-robin: batch size, rounds and samples (seconds per call)."""
 
     def __init__(self, key: str, fn: Callable[[], object]) -> None:
         self.key = key
@@ -183,6 +184,8 @@ def machine_lines() -> List[str]:
         f"numpy {np.__version__}, fastlr {fastlr.__version__} from {fl}"
         + (f" at {rev}" if rev else ""),
         f"- OPENBLAS/OMP/MKL environment variables: {envtext}",
+        "- numpy's temporaries: C allocator settled first (a 30 MiB block allocated and freed; "
+        "see bench/common.py), as in any process that has freed a large array",
         f"- Load average at start: {_load()} (anything else running on this machine competes "
         f"for the cores and the memory bandwidth)",
         f"- Command: `python {' '.join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])}`",
@@ -212,18 +215,6 @@ def _fmt(x: float) -> str:
     if x >= 10:
         return f"{x:.1f}"
     return f"{x:.2f}" if x >= 1 else f"{x:.3f}"
-
-
-_BUFFERS: Dict[Tuple[int, str], np.ndarray] = {}
-
-
-def touched(n: int, dtype: str) -> np.ndarray:
-    key = (n, dtype)
-    if key not in _BUFFERS:
-        out = np.empty(n, dtype=dtype)
-        out.fill(1.0)
-        _BUFFERS[key] = out
-    return _BUFFERS[key]
 
 
 def load_peers(which: Optional[str]) -> Tuple[list, List[str]]:
@@ -292,6 +283,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        [c.strip() for c in args.cases.split(",") if c.strip()])
     except KeyError as exc:
         ap.error(str(exc.args[0]))
+    settle_allocator()
     machine = machine_lines()  # before the peers: they may set OMP_WAIT_POLICY
     peer_objs, peer_notes = load_peers(args.peers)
 
@@ -348,7 +340,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(_table(head, rows))
     print("")
     print(f"Medians of interleaved samples; ratio = fastlr / out.fill (1.0 is the memory-write "
-          f"floor); speedup = numpy reference / fastlr. Window: steps start … start+N-1, start = {start}.")
+          f"floor); speedup = numpy reference / fastlr. Window: steps start … start+N-1, "
+          f"start = {start}.")
     for case in cases:
         print(f"- `{case.name}`: {case.description}")
 
