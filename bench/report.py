@@ -182,12 +182,22 @@ def machine_lines() -> List[str]:
     envtext = ", ".join(f"{k}={v}" for k, v in sorted(env.items())) or "none set"
     fl = Path(fastlr.__file__).resolve().parent
     rev = _git_rev(fl.parent) if (fl.parent / ".git").exists() else ""
+    build = []
+    try:  # newer fastlr picks kernels per CPU at import (FASTLR_KERNELS forces a choice)
+        from fastlr._dispatch import kernel_isa
+        build.append(f"kernels: {kernel_isa()}"
+                     + (f" (FASTLR_KERNELS={os.environ['FASTLR_KERNELS']})"
+                        if os.environ.get("FASTLR_KERNELS") else ""))
+    except (ImportError, AttributeError):
+        pass
+    if hasattr(fastlr, "openmp_enabled"):
+        build.append(f"OpenMP: {'yes' if fastlr.openmp_enabled() else 'no'}")
     return [
         f"- CPU: {_cpu_model()}; {os.cpu_count()} logical cores ({usable} usable); "
         f"flags: {_cpu_flags()}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
         f"numpy {np.__version__}, fastlr {fastlr.__version__} from {fl}"
-        + (f" at {rev}" if rev else ""),
+        + (f" at {rev}" if rev else "") + (f"; {', '.join(build)}" if build else ""),
         f"- OPENBLAS/OMP/MKL environment variables: {envtext}",
         "- numpy's temporaries: C allocator settled first (a 30 MiB block allocated and freed; "
         "see bench/common.py), as in any process that has freed a large array",
