@@ -5,15 +5,18 @@
 * Output arrays are allocated and touched once per (N, dtype) for the whole session, outside any
   timing, and shared by every benchmark of a group (fastlr fill and ``out.fill`` write the very
   same memory).
+* The C allocator is settled once at session start (see ``common.settle_allocator``), so the
+  numpy reference's time does not depend on which benchmarks ran before it.
 * After a timed run, a short summary prints each group's medians in ns per element and as a ratio
   to ``out.fill`` (pytest-benchmark's own table has no per-element column).
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict
 
-import numpy as np
 import pytest
+
+from common import clear_buffers, settle_allocator, touched
 
 
 def _asked_for(config) -> bool:
@@ -33,25 +36,15 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-_BUFFERS: Dict[Tuple[int, str], np.ndarray] = {}
-
-
-def touched(n: int, dtype) -> np.ndarray:
-    """A C-contiguous array of n elements of `dtype`, allocated and written once per session."""
-    key = (int(n), np.dtype(dtype).name)
-    out = _BUFFERS.get(key)
-    if out is None:
-        out = np.empty(int(n), dtype=dtype)
-        out.fill(1.0)  # fault every page in now, not inside the first timed call
-        _BUFFERS[key] = out
-    return out
-
-
 @pytest.fixture(scope="session")
 def buffers():
     """``buffers(n, dtype)``: the shared, already-touched output array for (n, dtype)."""
     yield touched
-    _BUFFERS.clear()
+    clear_buffers()
+
+
+def pytest_sessionstart(session):
+    settle_allocator()  # the numpy reference's baseline must not depend on test order
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -1,0 +1,142 @@
+"""The benchmark cases: ONE table, shared by ``bench_schedules.py`` (pytest-benchmark) and
+``report.py`` (the interleaved Markdown report).
+
+A case is a schedule family with realistic parameters for a training horizon of ``N`` steps
+(the benchmark window is steps ``0 … N-1``), plus the numpy baseline for the same parameters:
+``fastlr.reference.<fn>(np.arange(start, start + N), **params)`` — what a numpy user writes,
+``arange`` included.
+
+Adding a case (a new family, a composed schedule, ...) is one entry in ``CASES``:
+
+* a plain family whose reference function takes the class's parameters by the same names::
+
+      family_case("linear", fastlr.Linear, R.linear,
+                  lambda n: dict(start_lr=0.1, end_lr=1e-5, total_steps=n)),
+
+* anything else (compositions, sweeps of several schedules, ...) as a :class:`Case` with its own
+  two factories; the reference gets the schedule it is compared with, so it can read nested
+  parameters from it::
+
+      Case("warmup+cosine",
+           schedule=lambda n: fastlr.with_warmup(fastlr.CosineAnnealing(0.1, n - n // 20, 1e-5),
+                                                 n // 20),
+           reference=lambda s: functools.partial(R.with_warmup, **s.params)),
+
+Keep the parameters such that the horizon scales with ``N`` (the whole window does real work,
+not a long constant tail) unless a case is about that tail on purpose.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+import numpy as np
+
+import fastlr
+from fastlr import reference as R
+
+Steps2Values = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case.
+
+    name
+        Short id used in group names (``"<name>-N=<n>"``) and on the report's command line.
+    schedule
+        ``N -> fastlr schedule`` for a horizon of ``N`` steps.
+    reference
+        ``schedule -> (steps -> float64 values)``: the numpy baseline bound to the parameters of
+        the schedule it is compared with (steps is an int64 array, ``np.arange`` of the window).
+    description
+        One line for humans (the report prints it under the table).
+    """
+
+    name: str
+    schedule: Callable[[int], fastlr.Schedule]
+    reference: Callable[[fastlr.Schedule], Steps2Values]
+    description: str = ""
+    tags: tuple = field(default=())
+
+    def bind(self, n: int) -> "Bound":
+        """The schedule for horizon ``n`` and its bound numpy reference."""
+        sched = self.schedule(int(n))
+        return Bound(self, int(n), sched, self.reference(sched))
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A case instantiated for one horizon ``n``."""
+
+    case: Case
+    n: int
+    schedule: fastlr.Schedule
+    reference: Steps2Values
+
+    def numpy_values(self, n: Optional[int] = None, start: int = 0) -> np.ndarray:
+        """What a numpy user writes: the reference formula on ``np.arange(start, start + n)``."""
+        n = self.n if n is None else n
+        return self.reference(np.arange(start, start + n))
+
+
+def family_case(name: str, cls: type, ref_fn: Callable[..., np.ndarray],
+                params: Callable[[int], Dict[str, Any]], description: str = "",
+                tags: Iterable[str] = ()) -> Case:
+    """A case for a family whose numpy reference takes the class's keyword parameters."""
+    return Case(
+        name=name,
+        schedule=lambda n: cls(**params(n)),
+        reference=lambda sched: functools.partial(ref_fn, **sched.params),
+        description=description or cls.__name__,
+        tags=tuple(tags),
+    )
+
+
+def _describe(cls: type, text: str) -> str:
+    return f"{cls.__name__}{text}"
+
+
+# ----------------------------------------------------------------------------------- THE table
+CASES: List[Case] = [
+    family_case(
+        "step", fastlr.StepDecay, R.step_decay,
+        lambda n: dict(lr=0.1, gamma=0.5, step_size=max(1, n // 10)),
+        _describe(fastlr.StepDecay, "(lr=0.1, gamma=0.5, step_size=N//10): 10 plateaus"),
+        tags=("seed",)),
+    family_case(
+        "exponential", fastlr.ExponentialDecay, R.exponential_decay,
+        lambda n: dict(lr=0.1, decay_rate=5.0 / n),
+        _describe(fastlr.ExponentialDecay, "(lr=0.1, decay_rate=5/N): down to 0.1*e^-5"),
+        tags=("seed",)),
+    family_case(
+        "cosine", fastlr.CosineAnnealing, R.cosine_annealing,
+        lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5),
+        _describe(fastlr.CosineAnnealing, "(max_lr=0.1, total_steps=N, min_lr=1e-5)"),
+        tags=("seed",)),
+    family_case(
+        "warmup", fastlr.Warmup, R.warmup,
+        lambda n: dict(max_lr=0.1, warmup_steps=n, init_lr=0.0),
+        _describe(fastlr.Warmup, "(max_lr=0.1, warmup_steps=N, init_lr=0): the whole window ramps"),
+        tags=("seed",)),
+    family_case(
+        "cyclical", fastlr.Cyclical, R.cyclical,
+        lambda n: dict(max_lr=0.1, cycle_steps=max(1, n // 8), min_lr=1e-5),
+        _describe(fastlr.Cyclical, "(max_lr=0.1, cycle_steps=N//8, min_lr=1e-5): 4 periods"),
+        tags=("seed",)),
+]
+
+BY_NAME: Dict[str, Case] = {c.name: c for c in CASES}
+assert len(BY_NAME) == len(CASES), "case names must be unique"
+
+
+def select(names: Optional[Iterable[str]] = None) -> List[Case]:
+    """Cases by name (all of them for ``None``), in table order; unknown names raise KeyError."""
+    if names is None:
+        return list(CASES)
+    names = list(names)
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise KeyError(f"unknown case(s) {unknown}; known: {', '.join(BY_NAME)}")
+    return [c for c in CASES if c.name in names]
