@@ -125,6 +125,81 @@ CASES: List[Case] = [
         lambda n: dict(max_lr=0.1, cycle_steps=max(1, n // 8), min_lr=1e-5),
         _describe(fastlr.Cyclical, "(max_lr=0.1, cycle_steps=N//8, min_lr=1e-5): 4 periods"),
         tags=("seed",)),
+    # ------------------------------------------------------------------ the catalogue
+    family_case(
+        "constant", fastlr.Constant, R.constant, lambda n: dict(lr=0.1),
+        _describe(fastlr.Constant, "(0.1)"), tags=("catalogue",)),
+    family_case(
+        "multistep", fastlr.MultiStep, R.multi_step,
+        lambda n: dict(lr=0.1, milestones=[n // 3, 2 * n // 3, 9 * n // 10], gamma=0.1),
+        _describe(fastlr.MultiStep, "(0.1, milestones at N/3, 2N/3, 0.9N, gamma=0.1)"),
+        tags=("catalogue",)),
+    family_case(
+        "piecewise", fastlr.PiecewiseConstant, R.piecewise_constant,
+        lambda n: dict(boundaries=[max(1, n // 4), max(2, n // 2), max(3, 3 * n // 4)],
+                       values=[0.1, 0.05, 0.01, 0.001]),
+        _describe(fastlr.PiecewiseConstant, ": 4 values over N"), tags=("catalogue",)),
+    family_case(
+        "linear", fastlr.Linear, R.linear,
+        lambda n: dict(start_lr=0.1, end_lr=1e-5, total_steps=n),
+        _describe(fastlr.Linear, "(0.1 -> 1e-5 over N)"), tags=("catalogue",)),
+    family_case(
+        "polynomial2", fastlr.Polynomial, R.polynomial,
+        lambda n: dict(init_lr=0.1, end_lr=1e-5, total_steps=n, power=2.0),
+        _describe(fastlr.Polynomial, "(power=2, over N)"), tags=("catalogue",)),
+    family_case(
+        "polynomial0.9", fastlr.Polynomial, R.polynomial,
+        lambda n: dict(init_lr=0.1, end_lr=1e-5, total_steps=n, power=0.9),
+        _describe(fastlr.Polynomial, "(power=0.9, over N): a general power"), tags=("catalogue",)),
+    family_case(
+        "inverse_sqrt", fastlr.InverseSqrt, R.inverse_sqrt,
+        lambda n: dict(lr=0.1, warmup_steps=max(1, n // 100)),
+        _describe(fastlr.InverseSqrt, "(0.1, warmup_steps=N/100)"), tags=("catalogue",)),
+    family_case(
+        "inverse_time", fastlr.InverseTime, R.inverse_time,
+        lambda n: dict(lr=0.1, decay_rate=1.0, decay_steps=max(1, n // 100)),
+        _describe(fastlr.InverseTime, "(0.1, 1.0, decay_steps=N/100)"), tags=("catalogue",)),
+    family_case(
+        "onecycle", fastlr.OneCycle, R.one_cycle,
+        lambda n: dict(max_lr=0.1, total_steps=max(2, n)),
+        _describe(fastlr.OneCycle, "(0.1, total_steps=N): torch defaults"), tags=("catalogue",)),
+    family_case(
+        "triangular", fastlr.Triangular, R.triangular,
+        lambda n: dict(base_lr=1e-4, max_lr=0.1, step_size_up=max(1, n // 20)),
+        _describe(fastlr.Triangular, "(1e-4, 0.1, step_size_up=N/20): 10 cycles"),
+        tags=("catalogue",)),
+    family_case(
+        "triangular_exp", fastlr.Triangular, R.triangular,
+        lambda n: dict(base_lr=1e-4, max_lr=0.1, step_size_up=max(1, n // 20), mode="exp_range",
+                       gamma=1 - 1 / max(2, n)),
+        _describe(fastlr.Triangular, "(..., mode='exp_range')"), tags=("catalogue",)),
+    family_case(
+        "warm_restarts", fastlr.WarmRestarts, R.warm_restarts,
+        lambda n: dict(max_lr=0.1, first_cycle_steps=max(1, n // 15), cycle_mult=2, min_lr=1e-5),
+        _describe(fastlr.WarmRestarts, "(0.1, N/15, cycle_mult=2): 4 cycles"),
+        tags=("catalogue",)),
+    family_case(
+        "wsd", fastlr.WarmupStableDecay, R.warmup_stable_decay,
+        lambda n: dict(max_lr=0.1, warmup_steps=n // 20, stable_steps=n // 2,
+                       decay_steps=max(1, n // 4), min_lr=1e-5, decay_shape="cosine"),
+        _describe(fastlr.WarmupStableDecay, "(5% warmup, 50% stable, 25% cosine decay)"),
+        tags=("catalogue",)),
+    # ------------------------------------------------------------------ compositions
+    Case("warmup+cosine",
+         schedule=lambda n: fastlr.with_warmup(
+             fastlr.CosineAnnealing(0.1, max(1, n - n // 20), 1e-5), n // 20),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="with_warmup(CosineAnnealing(0.1, 0.95N, 1e-5), 0.05N)",
+         tags=("compose",)),
+    Case("join5",
+         schedule=lambda n: fastlr.join(
+             [fastlr.Warmup(0.1, max(1, n // 10)), fastlr.Constant(0.1),
+              fastlr.CosineAnnealing(0.1, max(1, n // 5), 0.01),
+              fastlr.ExponentialDecay(0.01, 20.0 / max(1, n)), fastlr.Constant(1e-4)],
+             [max(1, n // 10), max(2, 3 * n // 10), max(3, n // 2), max(4, 4 * n // 5)]),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="join of 5: warmup, constant, cosine, exponential, constant",
+         tags=("compose",)),
 ]
 
 BY_NAME: Dict[str, Case] = {c.name: c for c in CASES}
