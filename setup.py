@@ -46,8 +46,7 @@ VARIANTS = {"": []}
 X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
 if X86 and sys.platform != "win32" and os.environ.get("FASTLR_PORTABLE_ONLY", "") in ("", "0"):
     VARIANTS["_avx2"] = ["-mavx2"]
-    VARIANTS["_avx512"] = ["-mavx2", "-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw",
-                           "-mprefer-vector-width=512"]
+    VARIANTS["_avx512"] = ["-mavx2", "-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw"]
 
 extensions = [
     Extension(

@@ -471,7 +471,7 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t
     cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
     cdef double base = d[0], sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0
     cdef double gj[64]   # gamma**j, a local copy (exp_range)
-    cdef int kk, m
+    cdef int kk, m, j, jj, r
     if mode == 2:
         for kk in range(64):
             gj[kk] = tab[64 + kk]
@@ -507,15 +507,20 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const double* d, int64_t
             m = <int>(run - done if run - done < _CHUNK else _CHUNK)
             xs = x0 + sgn * <double>done
             if mode == 2:
-                # scale = gamma**e = (pow(gamma, e0) * gamma**(64 i)) * gamma**j (as in _k_plateau)
-                for kk in range(m):
+                # scale = gamma**e = (pow(gamma, e0) * gamma**(64 i)) * gamma**j (as in _k_plateau),
+                # one 64-step row at a time so the inner loop vectorises
+                kk = 0
+                while kk < m:
                     e = t + done + kk
                     if kk == 0 or (e & (_BLOCK - 1)) == 0:
                         a = pow(d[2], <double>(e & ~(_BLOCK - 1)))
-                    if kk == 0 or (e & 63) == 0:
-                        ai = a * tab[(e & (_BLOCK - 1)) >> 6]
-                    out[k + done + kk] = <floating>(
-                        base + (slope * (xs + sgn * <double>kk)) * (ai * gj[e & 63]))
+                    ai = a * tab[(e & (_BLOCK - 1)) >> 6]
+                    j = <int>(e & 63)
+                    r = 64 - j if m - kk > 64 - j else m - kk
+                    for jj in range(r):
+                        out[k + done + kk + jj] = <floating>(
+                            base + (slope * (xs + sgn * <double>(kk + jj))) * (ai * gj[j + jj]))
+                    kk += r
             else:
                 for kk in range(m):
                     out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * sc)
