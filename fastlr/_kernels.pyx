@@ -608,10 +608,10 @@ cdef int64_t gather_plan(const int64_t* iseg, const double* dseg, const double* 
 # The Python-facing plan object
 # --------------------------------------------------------------------------------------------
 
-cdef int _buffer_kind(object out, Py_buffer* view) except -1:
-    """Acquire a writable 1-D native float32/float64 C-contiguous aligned buffer of `out`.
-    Returns 2 (float64) or 1 (float32) with `view` held, or 0 (nothing held) if `out` is not
-    acceptable: the caller then asks fastlr._validate for the precise error."""
+cdef int _float_buffer(object out, Py_buffer* view, int ndim) except -1:
+    """Acquire a writable buffer of the numpy array `out` if it is `ndim`-D, native float32 or
+    float64 and aligned to its itemsize: returns 2 (float64) or 1 (float32) with `view` held, or 0
+    (nothing held). Callers check the strides they need on top."""
     if not isinstance(out, _ndarray):
         return 0
     try:
@@ -619,17 +619,25 @@ cdef int _buffer_kind(object out, Py_buffer* view) except -1:
     except (BufferError, ValueError, TypeError):
         return 0
     cdef int kind = 0
-    if view.ndim == 1 and view.format != NULL and view.format[0] != 0 and view.format[1] == 0:
+    if view.ndim == ndim and view.format != NULL and view.format[0] != 0 and view.format[1] == 0:
         if view.format[0] == b'd':
             kind = 2
         elif view.format[0] == b'f':
             kind = 1
-    if kind and view.shape[0] > 1 and view.strides[0] != view.itemsize:
-        kind = 0
     if kind and (<uintptr_t>view.buf) % <uintptr_t>view.itemsize != 0:
         kind = 0
     if not kind:
         PyBuffer_Release(view)
+    return kind
+
+
+cdef int _buffer_kind(object out, Py_buffer* view) except -1:
+    """A 1-D C-contiguous float buffer of `out` (see _float_buffer), or 0: the caller then asks
+    fastlr._validate for the precise error."""
+    cdef int kind = _float_buffer(out, view, 1)
+    if kind and view.shape[0] > 1 and view.strides[0] != view.itemsize:
+        PyBuffer_Release(view)
+        return 0
     return kind
 
 
@@ -761,30 +769,17 @@ cdef void _fill_rows(floating* out, Py_ssize_t ld, const _PlanRef* refs, Py_ssiz
 
 
 cdef int _rows_kind(object out, Py_buffer* view) except -1:
-    """Acquire a writable 2-D native float32/float64 buffer of `out` whose rows are contiguous,
-    aligned and disjoint (the row stride may exceed the row length: a column block of a wider
-    array). Returns 2 (float64) or 1 (float32) with `view` held, or 0 (nothing held)."""
-    if not isinstance(out, _ndarray):
-        return 0
-    try:
-        PyObject_GetBuffer(out, view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_STRIDES)
-    except (BufferError, ValueError, TypeError):
-        return 0
-    cdef int kind = 0
-    if view.ndim == 2 and view.format != NULL and view.format[0] != 0 and view.format[1] == 0:
-        if view.format[0] == b'd':
-            kind = 2
-        elif view.format[0] == b'f':
-            kind = 1
-    if kind and view.shape[1] > 1 and view.strides[1] != view.itemsize:
-        kind = 0
-    if kind and view.shape[0] > 1 and view.shape[1] > 0 and (
-            view.strides[0] < view.shape[1] * view.itemsize or view.strides[0] % view.itemsize):
-        kind = 0
-    if kind and (<uintptr_t>view.buf) % <uintptr_t>view.itemsize != 0:
-        kind = 0
+    """A 2-D float buffer of `out` (see _float_buffer) whose rows are contiguous and disjoint (the
+    row stride may exceed the row length: a column block of a wider array), or 0."""
+    cdef int kind = _float_buffer(out, view, 2)
     if not kind:
+        return 0
+    if (view.shape[1] > 1 and view.strides[1] != view.itemsize) or (
+            view.shape[0] > 1 and view.shape[1] > 0 and (
+                view.strides[0] < view.shape[1] * view.itemsize
+                or view.strides[0] % view.itemsize)):
         PyBuffer_Release(view)
+        return 0
     return kind
 
 
