@@ -346,13 +346,20 @@ cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
     return pow(x, e)
 
 
+cdef inline double _reverse_power(int64_t u, int64_t anchor, double inv, double e) noexcept nogil:
+    # (u / d2)**e for u = anchor - tau. Near x = u / d2 = 1, pow would multiply the rounding of x by
+    # e (1e-12 for e = 5000): there exp(e * log1p(-tau / d2)) keeps -tau / d2 exact to an ulp. Near
+    # x = 0, log1p(-tau / d2) is ill-conditioned instead and pow(x, e) is the accurate form.
+    if 2 * u >= anchor:
+        return exp(e * log1p(-<double>(anchor - u) * inv))
+    return pow(<double>u * inv, e)
+
+
 cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
                        double inv, int64_t kind, double e, int64_t anchor) noexcept nogil:
     # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double).
-    # A general power of x = u / d2 = 1 - tau / d2 (reverse) is exp(e * log1p(-tau / d2)): pow
-    # would multiply the rounding of x by e (1e-12 for e = 5000), log1p keeps -tau / d2 exact to
-    # an ulp and the product is at most a few ulps wherever x**e is not negligible.
-    cdef double x0 = <double>u0, x, y0 = <double>(u0 - anchor)
+    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power.
+    cdef double x0 = <double>u0, x
     cdef int64_t done = 0
     cdef int kk, m
     while done < n:
@@ -374,7 +381,7 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         elif sgn < 0.0:
             for kk in range(m):
                 out[done + kk] = <floating>(
-                    a + b * exp(e * log1p((y0 - <double>(done + kk)) * inv)))
+                    a + b * _reverse_power(u0 - done - kk, anchor, inv, e))
         else:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
@@ -387,11 +394,14 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
     # 0: x**d3, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u is an exact integer.
     #
     # With flags & 16 (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
-    # sqrt per step once u >= 4096: on a grid of anchors t0 (every 64 steps, or every 4096 once
-    # u >= 2**18), u = u0 (1 + r) with |r| = (t - t0) / u0 <= 1/64, and
-    #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (m <= 9; coef[m] = binom(p, m)),
-    # whose truncation error is below 1e-17 (checked when the plan is built).
+    # sqrt per step once u >= 4096: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
+    #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
+    # with m <= 9 and |r| <= 1/64 (anchors every 64 steps) while u < 2**16 at the 4096-block start,
+    # then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096 steps, growing with u). The grid
+    # depends on the step only, so every window gives the same bits; both truncation errors are
+    # below 1e-17 (checked when the plan is built).
     cdef int64_t kind = flags & 7, k = 0, t, t0, tb, u0, ub, q, run, G
+    cdef bint deg9
     cdef bint rev = (flags & 8) != 0
     cdef double a = d[0], b = d[1], inv = 1.0 / d[2], e = d[3], sgn, A, st, r, P
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
@@ -404,7 +414,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
         else:
             for k in range(n):
                 if rev and kind == 0:
-                    out[k] = <floating>(a + b * exp(e * log1p(-<double>(tau + k) * inv)))
+                    out[k] = <floating>(a + b * _reverse_power(u0 - k, anchor, inv, e))
                 else:
                     out[k] = <floating>(
                         a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
@@ -415,12 +425,19 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
         t = tau + k
         tb = t & ~(_BLOCK - 1)
         ub = anchor - tb if rev else tb
-        if ub >= 262144:
-            t0, u0, G = tb, ub, _BLOCK
+        if ub >= 65536:
+            # anchors every G = 2**floor(log2(ub / 1024)) steps (64 ... 4096), so |r| < 1.1e-3 and
+            # six terms of the series suffice; an anchor per G steps amortises its pow/sqrt
+            G = 64
+            while G < _BLOCK and (G << 1) <= (ub >> 10):
+                G <<= 1
+            t0 = t & ~(G - 1)
+            deg9 = False
         else:
             t0 = t & ~(<int64_t>63)
-            u0 = anchor - t0 if rev else t0
             G = 64
+            deg9 = True
+        u0 = anchor - t0 if rev else t0
         q = t - t0
         run = G - q
         if run > n - k:
@@ -436,11 +453,17 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
             A = b * pow(<double>u0 * inv, e)
         st = sgn / <double>u0
         m = <int>run
-        for kk in range(m):
-            r = <double>(<int>q + kk) * st
-            P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r + c2)
-                 * r + c1) * r + c0
-            out[k + kk] = <floating>(a + A * P)
+        if deg9:
+            for kk in range(m):
+                r = <double>(<int>q + kk) * st
+                P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r
+                      + c2) * r + c1) * r + c0
+                out[k + kk] = <floating>(a + A * P)
+        else:
+            for kk in range(m):
+                r = <double>(<int>q + kk) * st
+                P = ((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+                out[k + kk] = <floating>(a + A * P)
         k += run
 
 

@@ -120,11 +120,13 @@ def _binomial_series(p: float, terms: int = 10, r_max: float = 1 / 64) -> Option
     coef = [1.0]
     for m in range(1, terms + 1):
         coef.append(coef[-1] * (p - m + 1) / m)
-    if r_max * max(1.0, abs(p)) >= 0.5:
-        return None
-    tail = abs(coef[terms]) * r_max**terms / (1 - r_max * max(1.0, abs(p)))
-    if not math.isfinite(tail) or tail > 1e-17:
-        return None
+    # both regimes of the kernel: 10 terms for |r| <= 1/64, 6 terms for |r| <= 1.1e-3
+    for n_terms, bound in ((terms, r_max), (6, 1.1e-3)):
+        if bound * max(1.0, abs(p)) >= 0.5:
+            return None
+        tail = abs(coef[n_terms]) * bound**n_terms / (1 - bound * max(1.0, abs(p)))
+        if not math.isfinite(tail) or tail > 1e-17:
+            return None
     return np.array(coef[:terms])
 
 

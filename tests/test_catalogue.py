@@ -659,3 +659,23 @@ def test_from_dict_errors():
     with pytest.raises(ValueError, match="cycle_mult"):
         fastlr.from_dict({"schedule": "WarmRestarts", "max_lr": 0.1, "first_cycle_steps": 7,
                           "cycle_mult": 0.5})
+
+
+@pytest.mark.parametrize("power", [0.01, 0.25, 0.9, 3.3, 12.5, 5000.0])
+@pytest.mark.parametrize("where", ["start", "middle", "series", "end"])
+def test_polynomial_general_powers_at_both_ends(power, where):
+    """General powers are evaluated three ways (a binomial series between anchors, pow near
+    x = 0, exp/log1p near x = 1); each must hold 1e-13 x peak, including the last steps before T
+    (x = 1/T, where log1p would be ill-conditioned) and the first (x near 1, where pow would
+    amplify the rounding of x by the power)."""
+    import mpmath
+
+    T = 10**7
+    s = fastlr.Polynomial(1.0, 0.01, T, power)
+    start = {"start": 0, "middle": T // 2 - 150, "series": T - 2**20 - 150, "end": T - 299}[where]
+    got = s.array(300, start)
+    with mpmath.workdps(40):
+        want = [float((mpmath.mpf(1.0) - mpmath.mpf(0.01))
+                      * (mpmath.mpf(T - min(t, T)) / T) ** mpmath.mpf(power) + mpmath.mpf(0.01))
+                for t in range(start, start + 300)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-13 * 1.0)

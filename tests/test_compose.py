@@ -290,12 +290,17 @@ NO_CANCELLATION = {k: v for k, v in {**exact.FAMILIES, **exact.SEED}.items()
                             "InverseTime", "StepDecay")}
 
 
+# InverseSqrt past 4096 steps multiplies an anchor by a 6- or 10-term series (one more rounding
+# chain than lr * sqrt(W / t)): within 4 ulp
+ULP_BOUND = {"InverseSqrt": 4}
+
+
 @pytest.mark.parametrize("family", sorted(NO_CANCELLATION))
 @PROPS
 @given(c=st.floats(1e-3, 1e3), data=st.data())
 def test_scaled_within_2_ulp_of_c_times_s(family, c, data):
     """Families whose kernels form the value as a product/quotient of the parameters: the scaled
-    value is within 2 ulp of c * s(t)."""
+    value is within 2 ulp of c * s(t) (4 for InverseSqrt's series)."""
     s = data.draw(NO_CANCELLATION[family], label="schedule")
     for start in exact.draw_windows(data.draw, s, 200):
         a = (s * c).array(200, start)
@@ -303,7 +308,7 @@ def test_scaled_within_2_ulp_of_c_times_s(family, c, data):
         # (ulps are meaningless where the values underflow towards subnormals: skip those)
         u = max((exact.ulps(x, y) for x, y in zip(a.tolist(), b.tolist()) if abs(y) > 2.0**-960),
                 default=0.0)
-        assert u <= 2, (s, c, start, u)
+        assert u <= ULP_BOUND.get(family, 2), (s, c, start, u)
 
 
 @PROPS
