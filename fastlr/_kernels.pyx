@@ -806,6 +806,28 @@ cdef int _rows_kind(object out, Py_buffer* view) except -1:
     return kind
 
 
+cdef _PlanRef* _plan_refs(tuple keep) except NULL:
+    """A malloc'd array of the plans' pointers (the caller frees it; `keep` holds the plans and
+    their tables alive). Raises TypeError, freeing it, for anything but a Plan of this copy."""
+    cdef Py_ssize_t r, nrows = len(keep)
+    cdef Plan p
+    cdef _PlanRef* refs = <_PlanRef*>malloc((nrows if nrows > 0 else 1) * sizeof(_PlanRef))
+    if refs == NULL:
+        raise MemoryError()
+    for r in range(nrows):
+        obj = keep[r]
+        if type(obj) is not Plan:
+            free(refs)
+            raise TypeError(f"plans[{r}] must be a Plan of the {ISA} kernels in use, got "
+                            f"{type(obj).__module__}.{type(obj).__name__}")
+        p = <Plan>obj
+        refs[r].i = p._i
+        refs[r].d = p._d
+        refs[r].t = p._t
+        refs[r].n = p._n
+    return refs
+
+
 def sweep_fill(plans, out, start=0, int threads=1):
     """Fill row r of the 2-D array `out` with the values of ``plans[r]`` at steps
     ``start ... start + out.shape[1] - 1``; return `out`.
@@ -820,7 +842,6 @@ def sweep_fill(plans, out, start=0, int threads=1):
     cdef int64_t n
     cdef Py_ssize_t nrows, r, ld
     cdef _PlanRef* refs = NULL
-    cdef Plan p
     cdef tuple keep = tuple(plans)   # holds the plans (and their tables) alive without the GIL
     cdef int kind = _rows_kind(out, &view)
     if kind == 0:
@@ -837,19 +858,7 @@ def sweep_fill(plans, out, start=0, int threads=1):
                 f"start={start} with {n} steps: the last step {start + n - 1} would pass 2**63 - 1")
         if nrows == 0 or n == 0:
             return out
-        refs = <_PlanRef*>malloc(nrows * sizeof(_PlanRef))
-        if refs == NULL:
-            raise MemoryError()
-        for r in range(nrows):
-            obj = keep[r]
-            if type(obj) is not Plan:
-                raise TypeError(f"plans[{r}] must be a Plan of the {ISA} kernels in use, got "
-                                f"{type(obj).__module__}.{type(obj).__name__}")
-            p = <Plan>obj
-            refs[r].i = p._i
-            refs[r].d = p._d
-            refs[r].t = p._t
-            refs[r].n = p._n
+        refs = _plan_refs(keep)
         ld = view.strides[0] // view.itemsize if nrows > 1 else n
         if threads < 1:
             threads = 1
@@ -1020,7 +1029,6 @@ def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk
     cdef Py_ssize_t nrows, r
     cdef int threads
     cdef _PlanRef* refs = NULL
-    cdef Plan p
     cdef tuple keep = tuple(plans)
     nrows = len(keep)
     threads = <int>scratch.shape[0]
@@ -1036,20 +1044,8 @@ def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk
             f"start={start} with {n} steps: the last step {start + n - 1} would pass 2**63 - 1")
     if nrows == 0:
         return res
-    refs = <_PlanRef*>malloc(nrows * sizeof(_PlanRef))
-    if refs == NULL:
-        raise MemoryError()
+    refs = _plan_refs(keep)
     try:
-        for r in range(nrows):
-            obj = keep[r]
-            if type(obj) is not Plan:
-                raise TypeError(f"plans[{r}] must be a Plan of the {ISA} kernels in use, got "
-                                f"{type(obj).__module__}.{type(obj).__name__}")
-            p = <Plan>obj
-            refs[r].i = p._i
-            refs[r].d = p._d
-            refs[r].t = p._t
-            refs[r].n = p._n
         with nogil:
             _reduce_rows(refs, nrows, s, n, chunk, &scratch[0, 0], threads, &res[0, 0])
     finally:
