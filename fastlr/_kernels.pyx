@@ -394,12 +394,13 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
     # 0: x**d3, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u is an exact integer.
     #
     # With flags & 16 (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
-    # sqrt per step once u >= 4096: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
+    # sqrt per step once u >= 512: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
     #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
-    # with m <= 9 and |r| <= 1/64 (anchors every 64 steps) while u < 2**16 at the 4096-block start,
-    # then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096 steps, growing with u). The grid
-    # depends on the step only, so every window gives the same bits; both truncation errors are
-    # below 1e-17 (checked when the plan is built).
+    # with m <= 9 and |r| <= 1/64 (anchors every 8 or 64 steps, u0 >= 512 or 4096) while
+    # u < 2**16 at the 4096-block start, then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096
+    # steps, growing with u); below u0 = 512 the direct formula. The grid depends on the step
+    # only, so every window gives the same bits; both truncation errors are below 1e-17 (checked
+    # when the plan is built).
     cdef int64_t kind = flags & 7, k = 0, t, t0, tb, u0, ub, q, run, G
     cdef bint deg9
     cdef bint rev = (flags & 8) != 0
@@ -434,15 +435,20 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const double* d, int64_
             t0 = t & ~(G - 1)
             deg9 = False
         else:
+            # 10 terms, |r| <= 1/64: anchors every 64 steps while u >= 4096 there, every 8 steps
+            # while u >= 512 (an anchor per 8 steps still beats a pow per step)
             t0 = t & ~(<int64_t>63)
             G = 64
             deg9 = True
+            if (anchor - t0 if rev else t0) < 4096:
+                t0 = t & ~(<int64_t>7)
+                G = 8
         u0 = anchor - t0 if rev else t0
         q = t - t0
         run = G - q
         if run > n - k:
             run = n - k
-        if u0 < 4096:
+        if u0 < 64 * G:
             # too close to 0 for the series: the direct formula (u < 2**53 here)
             _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor)
             k += run
