@@ -670,6 +670,13 @@ cdef int _buffer_kind(object out, Py_buffer* view) except -1:
     return kind
 
 
+cdef inline int _check_window(int64_t s, int64_t n) except -1:
+    if n > 0 and s > FASTLR_INT64_MAX - (n - 1):
+        raise ValueError(f"start={s} with {n} steps: the last step {int(s) + n - 1} would pass "
+                         f"2**63 - 1")
+    return 0
+
+
 cdef inline int64_t _as_step(object t, str name) except -1:
     if type(t) is int and t >= 0 and t <= FASTLR_INT64_MAX:
         return t
@@ -725,10 +732,7 @@ cdef class Plan:
             raise ValueError(f"out: cannot write into {type(out).__name__} of dtype {out.dtype}")
         try:
             n = view.shape[0]
-            if n > 0 and s > FASTLR_INT64_MAX - (n - 1):
-                raise ValueError(
-                    f"start={start} with len(out)={n}: the last step {start + n - 1} would pass "
-                    f"2**63 - 1")
+            _check_window(s, n)
             if kind == 2:
                 with nogil:
                     fill_plan(self._i, self._d, self._t, self._n, <double*>view.buf, s, n)
@@ -859,9 +863,7 @@ def sweep_fill(plans, out, start=0, int threads=1):
         n = view.shape[1]
         if len(keep) != nrows:
             raise ValueError(f"{len(keep)} plans for the {nrows} rows of out")
-        if n > 0 and s > FASTLR_INT64_MAX - (n - 1):
-            raise ValueError(
-                f"start={start} with {n} steps: the last step {start + n - 1} would pass 2**63 - 1")
+        _check_window(s, n)
         if nrows == 0 or n == 0:
             return out
         refs = _plan_refs(keep)
@@ -1045,9 +1047,7 @@ def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk
         raise ValueError(f"need n >= 1, chunk >= 1 and a scratch of shape (threads >= 1, chunk); "
                          f"got n={n}, chunk={chunk}, scratch ({scratch.shape[0]}, "
                          f"{scratch.shape[1]})")
-    if s > FASTLR_INT64_MAX - (n - 1):
-        raise ValueError(
-            f"start={start} with {n} steps: the last step {start + n - 1} would pass 2**63 - 1")
+    _check_window(s, n)
     if nrows == 0:
         return res
     refs = _plan_refs(keep)

@@ -576,3 +576,19 @@ if st is not None:
             out.append(draw(st.sampled_from(anchors)) - draw(st.integers(0, n - 1)))
         out.append(draw(st.sampled_from(FAR)) - draw(st.integers(0, n - 1)))
         return sorted({min(max(s, 0), LAST_STEP - n + 1) for s in out})
+
+
+REL = 1e-13  # the accuracy contract: |fastlr - exact| <= 1e-13 * peak (float64)
+
+
+def assert_exact(s, start: int, n: int, rel: float = REL) -> None:
+    """Every value of the window [start, start+n) within rel * peak of the exact value, where peak
+    is the schedule's largest rate parameter (or the largest exact value in the window, when the
+    schedule grows past its parameters, e.g. gamma > 1)."""
+    got = s.array(n, start)
+    ex = exact_window(s, start, n)
+    err, at, top = max_error(got, ex)
+    scale = max(peak(s), top)
+    assert err <= rel * scale, (
+        f"{s!r}: step {start + at}: fastlr {got[at]!r}, exact {mp.nstr(ex[at], 20)}, "
+        f"error {err:.3g} = {err / scale if scale else math.inf:.3g} x peak {scale:.6g}")

@@ -39,20 +39,8 @@ SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_t
 ACCURACY = settings(max_examples=exact.examples(35), deadline=None, suppress_health_check=SLOW_OK)
 QUICK = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
 
-REL = 1e-13  # the accuracy contract: |fastlr - exact| <= 1e-13 * peak (float64)
-
-
-def assert_exact(s, start: int, n: int, rel: float = REL) -> None:
-    """Every value of the window [start, start+n) within rel * peak of the exact value, where peak
-    is the schedule's largest rate parameter (or the largest exact value in the window, when the
-    schedule grows past its parameters, e.g. gamma > 1)."""
-    got = s.array(n, start)
-    ex = exact.exact_window(s, start, n)
-    err, at, top = exact.max_error(got, ex)
-    scale = max(exact.peak(s), top)
-    assert err <= rel * scale, (
-        f"{s!r}: step {start + at}: fastlr {got[at]!r}, exact {mp.nstr(ex[at], 20)}, "
-        f"error {err:.3g} = {err / scale if scale else math.inf:.3g} x peak {scale:.6g}")
+REL = exact.REL
+assert_exact = exact.assert_exact
 
 
 def exact_float(s, t: int) -> float:

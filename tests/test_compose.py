@@ -31,19 +31,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict:Deprec
 PROPS = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
 
 
+assert_exact = exact.assert_exact
+
+
 def bits(a):
     a = np.ascontiguousarray(a)
     return a.view(np.uint64 if a.dtype == np.float64 else np.uint32)
-
-
-def assert_exact(s, start, n, rel=REL):
-    got = s.array(n, start)
-    ex = exact.exact_window(s, start, n)
-    err, at, top = exact.max_error(got, ex)
-    scale = max(exact.peak(s), top)
-    assert err <= rel * scale, (
-        f"{s!r}: step {start + at}: fastlr {got[at]!r}, exact {mp.nstr(ex[at], 20)}, "
-        f"error {err:.3g} = {err / scale if scale else math.inf:.3g} x peak {scale:.6g}")
 
 
 # ------------------------------------------------------------------------------ strategies
