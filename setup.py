@@ -6,6 +6,7 @@ Environment switches:
   FASTLR_PORTABLE_ONLY=1  build only the portable kernels (no AVX2/AVX-512 copies)
   FASTLR_NO_OPENMP=1 build without OpenMP (sweeps run serially; fastlr.openmp_enabled() is False)
 """
+import glob
 import os
 import platform
 import shutil
@@ -53,7 +54,7 @@ extensions = [
         f"fastlr._kernels{suffix}",
         [f"fastlr/_kernels{suffix}.pyx"],
         extra_compile_args=compile_args + ([] if DEBUG else flags),
-        depends=["fastlr/_kernels.pyx"],
+        depends=["fastlr/_kernels.pyx"] + sorted(glob.glob("fastlr/_k_*.pxi")),
     )
     for suffix, flags in VARIANTS.items()
 ]

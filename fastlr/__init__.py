@@ -11,7 +11,8 @@ learning rate of the (t+1)-th optimizer update (the torch / optax / keras / timm
 >>> s.fill(out, start=999) is out, out.tolist()
 (True, [2.4673990709167007e-07, 0.0, 0.0])
 """
-from fastlr.compose import Join, Scaled, WithWarmup, join, with_warmup
+from fastlr.base import Scaled, Schedule, from_dict, lookup, parameters, registry, schedule_classes
+from fastlr.compose import Join, WithWarmup, join, with_warmup
 from fastlr.schedules import (
     Constant,
     CosineAnnealing,
@@ -24,14 +25,11 @@ from fastlr.schedules import (
     OneCycle,
     PiecewiseConstant,
     Polynomial,
-    Schedule,
     StepDecay,
     Triangular,
     Warmup,
     WarmRestarts,
     WarmupStableDecay,
-    from_dict,
-    registry,
 )
 from fastlr.sweep import grid, grid_params, openmp_enabled, sweep, sweep_reduce
 
@@ -66,6 +64,9 @@ __all__ = [
     # serialisation
     "from_dict",
     "registry",
+    "schedule_classes",
+    "lookup",
+    "parameters",
     # sweeps
     "sweep",
     "sweep_reduce",

@@ -23,70 +23,29 @@ stderr when tqdm is installed and stderr is a terminal (``pip install fastlr[cli
 from __future__ import annotations
 
 import argparse
-import inspect
-import re
 import sys
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-_SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "b": 10**9, "t": 10**12}
-
+from fastlr.validate import parse_count as _parse_count
+from fastlr.validate import parse_param
 
 def parse_count(text: str) -> int:
-    """An integer step count from ``10000000``, ``1e7``, ``10M``, ``2.5k``, ``2**20`` or ``1_000``."""
-    s = str(text).strip().replace("_", "").replace(",", "")
-    m = re.fullmatch(r"(\d+)\*\*(\d+)", s)
-    if m:
-        return int(m.group(1)) ** int(m.group(2))
-    mult = 1
-    if s and s[-1].lower() in _SUFFIX:
-        mult = _SUFFIX[s[-1].lower()]
-        s = s[:-1]
-    if re.fullmatch(r"\d+", s):
-        return int(s) * mult
-    m = re.fullmatch(r"(\d+)(?:\.(\d*))?(?:[eE]\+?(\d+))?", s)
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a step count: {text!r} (try 10000000, 1e7 or 10M)")
-    whole, frac, exp = m.group(1), m.group(2) or "", int(m.group(3) or 0)
-    # exact decimal arithmetic: 2.5e3 is 2500, 1.5 is not an integer
-    digits = int(whole + frac)
-    scale = 10 ** len(frac)
-    value = digits * 10**exp * mult
-    if value % scale:
-        raise argparse.ArgumentTypeError(f"not a whole number of steps: {text!r}")
-    return value // scale
-
-
-def _param_types(cls: type) -> Dict[str, str]:
-    sig = inspect.signature(cls.__init__)
-    return {name: str(p.annotation) for name, p in sig.parameters.items() if name != "self"}
-
-
-def _convert(value: str, annotation: str, name: str) -> Any:
-    if annotation == "int":
-        return parse_count(value)
-    if annotation == "bool":
-        low = value.lower()
-        if low in ("1", "true", "yes", "on"):
-            return True
-        if low in ("0", "false", "no", "off"):
-            return False
-        raise argparse.ArgumentTypeError(f"--{name}: expected true/false, got {value!r}")
-    if "float" in annotation:
-        try:
-            return float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"--{name}: expected a number, got {value!r}") from None
-    return value
+    """An integer step count from ``10000000``, ``1e7``, ``10M``, ``2.5k``, ``2**20`` or ``1_000``
+    (see :func:`fastlr.validate.parse_count`), as an argparse type."""
+    try:
+        return _parse_count(text)
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _schedule_from_args(name: str, extra: Sequence[str]) -> Any:
-    from fastlr.schedules import lookup
+    from fastlr.base import lookup, parameters
 
     cls = lookup(name)
-    types = _param_types(cls)
+    types = parameters(cls)
     params: Dict[str, Any] = {}
     items = list(extra)
     i = 0
@@ -104,7 +63,7 @@ def _schedule_from_args(name: str, extra: Sequence[str]) -> Any:
         if key not in types:
             known = ", ".join("--" + k.replace("_", "-") for k in types)
             raise argparse.ArgumentTypeError(f"{cls.__name__} has no parameter --{key}; it takes {known}")
-        params[key] = _convert(val, types[key], key)
+        params[key] = parse_param(types[key], val, "--" + key.replace("_", "-"))
         i += 1
     return cls(**params)
 
@@ -177,12 +136,13 @@ def _show(args: argparse.Namespace, extra: List[str], stdout: Any) -> int:
 
 
 def _list(stdout: Any) -> int:
-    from fastlr.schedules import _ALIASES, _REGISTRY
+    from fastlr.base import aliases, parameters, schedule_classes
 
-    for name, cls in sorted(_REGISTRY.items()):
-        aliases = sorted(a for a, target in _ALIASES.items() if target == name)
-        params = ", ".join(f"{k}: {v}" for k, v in _param_types(cls).items())
-        print(f"{name}({params})  aliases: {', '.join(aliases) or '-'}", file=stdout)
+    names = aliases()
+    for name, cls in sorted(schedule_classes().items()):
+        alias = sorted(a for a, target in names.items() if target == name)
+        params = ", ".join(f"{k}: {v}" for k, v in parameters(cls).items())
+        print(f"{name}({params})  aliases: {', '.join(alias) or '-'}", file=stdout)
     return 0
 
 
@@ -252,7 +212,7 @@ def _read_spec(path: str) -> Dict[str, Any]:
 
 def _spec_count(value: Any, name: str) -> int:
     if isinstance(value, str):
-        return parse_count(value)
+        return _parse_count(value, name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"spec: {name!r} must be a whole number of steps, got {value!r}")
     return value
@@ -278,9 +238,9 @@ def _json_default(value: Any) -> Any:
 def _sweep(args: argparse.Namespace, stdout: Any) -> int:
     import json
 
-    from fastlr._validate import check_dtype
-    from fastlr.schedules import lookup
-    from fastlr.sweep import _resolve_threads, _window, grid, grid_params, sweep
+    from fastlr.base import lookup
+    from fastlr.sweep import grid, grid_params, resolve_threads, sweep, window
+    from fastlr.validate import check_dtype
 
     spec = _read_spec(args.spec)
     if args.steps is not None:
@@ -290,7 +250,7 @@ def _sweep(args: argparse.Namespace, stdout: Any) -> int:
     else:
         raise ValueError(f"{args.spec}: no 'steps' in the spec: pass --steps N")
     start = args.start if args.start is not None else _spec_count(spec.get("start", 0), "start")
-    n, start = _window(steps, start)
+    n, start = window(steps, start)
     dtype = check_dtype(args.dtype or spec.get("dtype", "float64"))
     out_path = args.output
     if not out_path.endswith(".npy"):
@@ -303,7 +263,7 @@ def _sweep(args: argparse.Namespace, stdout: Any) -> int:
     # Blocks of whole rows, or of one row and part of its steps when a row alone is too long.
     block_rows = max(1, min(rows, _SWEEP_BLOCK_VALUES // max(n, 1)))
     block_cols = n if block_rows > 1 else min(n, _SWEEP_BLOCK_VALUES)
-    threads = _resolve_threads(args.threads, block_rows, block_cols)  # checked before writing
+    threads = resolve_threads(args.threads, block_rows, block_cols)  # checked before writing
     try:
         mm = np.lib.format.open_memmap(out_path, mode="w+", dtype=dtype, shape=(rows, n))
     except OSError as exc:

@@ -11,15 +11,18 @@ from typing import Any, ClassVar, Dict, Tuple
 
 import numpy as np
 
-from fastlr import _plan
-from fastlr._validate import (
+from fastlr import plan
+from fastlr.base import Schedule
+from fastlr.validate import (
     INT64_MAX,
-    check_dtype,
+    check_bool,
+    check_choice,
+    check_increasing,
     check_rate,
+    check_rate_list,
     check_real,
-    check_step,
+    check_step_list,
     check_steps,
-    check_window,
 )
 
 __all__ = [
@@ -29,210 +32,18 @@ __all__ = [
     "CosineAnnealing",
     "Warmup",
     "Cyclical",
-    "from_dict",
-    "registry",
+    "Constant",
+    "MultiStep",
+    "PiecewiseConstant",
+    "Linear",
+    "Polynomial",
+    "InverseSqrt",
+    "InverseTime",
+    "OneCycle",
+    "Triangular",
+    "WarmRestarts",
+    "WarmupStableDecay",
 ]
-
-_REGISTRY: Dict[str, type] = {}
-_FAST_DTYPES = {np.float64: np.dtype(np.float64), np.float32: np.dtype(np.float32)}
-_ALIASES: Dict[str, str] = {}
-
-
-def registry() -> Dict[str, type]:
-    """Schedule classes by name, aliases included (e.g. ``"cosine"`` -> CosineAnnealing)."""
-    out = dict(_REGISTRY)
-    out.update({alias: _REGISTRY[name] for alias, name in _ALIASES.items()})
-    return out
-
-
-def lookup(name: str) -> type:
-    """The schedule class called `name` (class name or alias, case-insensitive for aliases)."""
-    if not isinstance(name, str):
-        raise TypeError(f"schedule name must be a string, got {name!r}")
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    key = name.lower().replace("-", "_")
-    if key in _ALIASES:
-        return _REGISTRY[_ALIASES[key]]
-    known = ", ".join(sorted(_REGISTRY))
-    raise ValueError(f"unknown schedule {name!r}; known schedules: {known}")
-
-
-class Schedule:
-    """Base class of every fastlr schedule: a pure function of the integer step.
-
-    Subclasses declare ``_fields`` (constructor parameters, in order), validate them in
-    ``__init__`` and describe themselves as plan segments in ``_segments``. Everything else —
-    filling, scalar and gather calls, equality, hashing, serialisation — lives here and runs through
-    the same compiled plan.
-    """
-
-    __slots__ = ("_params", "_plan")
-    _fields: ClassVar[Tuple[str, ...]] = ()
-    _aliases: ClassVar[Tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        for field in cls._fields:
-            if not hasattr(cls, field):
-                setattr(cls, field, property(lambda self, _f=field: self._params[_f],
-                                             doc=f"The ``{field}`` parameter."))
-        if not cls.__name__.startswith("_"):
-            _REGISTRY[cls.__name__] = cls
-            for alias in cls._aliases:
-                _ALIASES[alias] = cls.__name__
-
-    def _init(self, **params: Any) -> None:
-        object.__setattr__(self, "_params", params)
-        object.__setattr__(self, "_plan", _plan.compile_plan(self._segments()))
-
-    def _segments(self) -> list:  # pragma: no cover - every concrete class overrides it
-        raise NotImplementedError
-
-    # ---------------------------------------------------------------------------- evaluation
-    def fill(self, out: np.ndarray, start: int = 0) -> np.ndarray:
-        """Write the values of steps ``start … start+len(out)-1`` into ``out`` and return ``out``.
-
-        ``out`` must be a writeable, 1-D, C-contiguous, aligned, native-order numpy array of
-        float32 or float64. float64 values are computed directly; float32 values are the float64
-        values rounded once. The GIL is released while the kernel runs. Invalid ``out`` or
-        ``start`` raise TypeError/ValueError before anything is written.
-        """
-        return self._plan.fill(out, start)
-
-    def array(self, n: int, start: int = 0, dtype: Any = np.float64, *,
-              out: np.ndarray | None = None) -> np.ndarray:
-        """The values of steps ``start … start+n-1`` as a new array of ``dtype`` (float32/64).
-
-        With ``out``, fill it instead: ``n`` must equal ``len(out)`` and ``dtype`` its dtype.
-        """
-        if out is None and type(n) is int and 0 <= n <= INT64_MAX:
-            dt = _FAST_DTYPES.get(dtype) if type(dtype) is type else None
-            if dt is not None:
-                # the common call, without the generic checks (the plan checks start and window)
-                return self._plan.fill(np.empty(n, dt), start)
-        n = check_steps(n, "n", minimum=0)
-        dt = check_dtype(dtype)
-        start = check_step(start, "start")
-        check_window(start, n)
-        if out is not None:
-            from fastlr._validate import check_out
-
-            check_out(out)
-            if out.dtype != dt:
-                raise TypeError(f"dtype={dt} disagrees with out.dtype={out.dtype}")
-            if out.shape[0] != n:
-                raise ValueError(f"n={n} disagrees with len(out)={out.shape[0]}")
-            return self._plan.fill(out, start)
-        return self._plan.fill(np.empty(n, dtype=dt), start)
-
-    def __call__(self, t: Any) -> Any:
-        """The value at step ``t``.
-
-        An integer gives a Python float. An integer array (any shape; lists work too) gives a
-        float64 array of the same shape, computed by a compiled gather in any order of steps;
-        its values equal the corresponding elements of ``fill`` bit for bit.
-        """
-        if type(t) is int or isinstance(t, np.integer):
-            return self._plan.value(t)
-        if not (isinstance(t, (np.ndarray, list, tuple)) or hasattr(t, "__array__")) \
-                or isinstance(t, np.generic):
-            return self._plan.value(t)  # a clear TypeError for floats, bools, strings...
-        steps = np.asarray(t)
-        if steps.dtype.kind not in "iu":
-            if steps.size == 0:
-                return np.empty(steps.shape, dtype=np.float64)
-            if isinstance(t, (list, tuple)):
-                _check_int_list(t)  # Python ints numpy could not hold: name the bad one
-            raise TypeError(f"steps must be an integer array, got dtype {steps.dtype}")
-        if steps.dtype.kind == "u" and steps.size and int(steps.max()) > INT64_MAX:
-            raise ValueError(f"steps must be <= 2**63 - 1, got {int(steps.max())}")
-        flat = np.ascontiguousarray(steps, dtype=np.int64).reshape(-1)
-        out = np.empty(flat.shape[0], dtype=np.float64)
-        bad = self._plan.gather(flat, out)
-        if bad >= 0:
-            raise ValueError(f"steps must be >= 0, got {int(flat[bad])} at flat index {bad}")
-        return out.reshape(steps.shape)
-
-    # ---------------------------------------------------------------------------- identity
-    @property
-    def params(self) -> Dict[str, Any]:
-        """The constructor parameters, validated and normalised (a copy)."""
-        return dict(self._params)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """A plain dict (JSON-safe) that :func:`fastlr.from_dict` turns back into an equal schedule.
-        Nested schedules become nested dicts, sequences become lists."""
-        return {"schedule": type(self).__name__,
-                **{k: _plain(v) for k, v in self._params.items()}}
-
-    @classmethod
-    def _from_params(cls, params: Dict[str, Any]) -> "Schedule":
-        return cls(**{k: _revive(v) for k, v in params.items()})
-
-    # ---------------------------------------------------------------------------- arithmetic
-    def __mul__(self, factor: Any) -> "Schedule":
-        from fastlr.compose import Scaled
-
-        if isinstance(factor, Schedule):
-            return NotImplemented
-        return Scaled(self, factor)
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._params == other._params  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(self._params.items())))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __reduce__(self):
-        return (from_dict, (self.to_dict(),))
-
-
-def _check_int_list(t: Any) -> None:
-    """Raise the precise error for a (nested) list of steps that numpy stored as non-integers."""
-    for x in np.array(t, dtype=object).ravel():
-        check_step(x, "steps")
-
-
-def from_dict(d: Dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from :meth:`Schedule.to_dict` output (the ``"schedule"`` key names the
-    class; aliases such as ``"cosine"`` are accepted)."""
-    if not isinstance(d, dict):
-        raise TypeError(f"from_dict expects a dict, got {type(d).__name__}")
-    if "schedule" not in d:
-        raise ValueError(f"the dict has no 'schedule' key naming the class: {d!r}")
-    params = dict(d)
-    cls = lookup(params.pop("schedule"))
-    return cls._from_params(params)
-
-
-def _revive(value: Any) -> Any:
-    """Nested ``to_dict`` output back into schedules (inside lists too)."""
-    if isinstance(value, dict) and "schedule" in value:
-        return from_dict(value)
-    if isinstance(value, list):
-        return [_revive(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Schedule):
-        return value.to_dict()
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    return value
-
 
 # ================================================================================ the five seed schedules
 
@@ -253,11 +64,11 @@ class StepDecay(Schedule):
     step_size : int
         Steps per plateau; >= 1.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr", "gamma", "step_size")
+    _fields = (("lr", "rate"), ("gamma", "real"), ("step_size", "steps"))
     _aliases = ("step", "step_decay", "steplr")
 
     def __init__(self, lr: float, gamma: float, step_size: int) -> None:
@@ -265,9 +76,9 @@ class StepDecay(Schedule):
                    gamma=check_real(gamma, "gamma", low=0.0, low_open=True),
                    step_size=check_steps(step_size, "step_size"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
-        return [_plan.geometric_plateaus(p["lr"], p["gamma"], p["step_size"])]
+        return [plan.geometric_plateaus(p["lr"], p["gamma"], p["step_size"])]
 
 
 class ExponentialDecay(Schedule):
@@ -284,19 +95,19 @@ class ExponentialDecay(Schedule):
     decay_rate : float
         Finite, >= 0 (0 gives a constant).
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr", "decay_rate")
+    _fields = (("lr", "rate"), ("decay_rate", "real"))
     _aliases = ("exponential", "exp", "exponential_decay")
 
     def __init__(self, lr: float, decay_rate: float) -> None:
         self._init(lr=check_rate(lr, "lr"), decay_rate=check_real(decay_rate, "decay_rate", low=0.0))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
-        return [_plan.exponential(p["lr"], p["decay_rate"])]
+        return [plan.exponential(p["lr"], p["decay_rate"])]
 
 
 class CosineAnnealing(Schedule):
@@ -317,11 +128,11 @@ class CosineAnnealing(Schedule):
     min_lr : float, default 0.0
         The floor; finite, >= 0.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "total_steps", "min_lr")
+    _fields = (("max_lr", "rate"), ("total_steps", "steps"), ("min_lr", "rate"))
     _aliases = ("cosine", "cosine_annealing", "cosine_decay", "cos")
 
     def __init__(self, max_lr: float, total_steps: int, min_lr: float = 0.0) -> None:
@@ -329,10 +140,10 @@ class CosineAnnealing(Schedule):
                    total_steps=check_steps(total_steps, "total_steps"),
                    min_lr=check_rate(min_lr, "min_lr"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo, T = p["max_lr"], p["min_lr"], p["total_steps"]
-        return [_plan.cos2(lo, hi, T, length=T), _plan.const(lo)]
+        return [plan.cos2(lo, hi, T, length=T), plan.const(lo)]
 
 
 class Warmup(Schedule):
@@ -351,11 +162,11 @@ class Warmup(Schedule):
     init_lr : float, default 0.0
         The rate at step 0; finite, >= 0.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "warmup_steps", "init_lr")
+    _fields = (("max_lr", "rate"), ("warmup_steps", "steps"), ("init_lr", "rate"))
     _aliases = ("warmup", "linear_warmup")
 
     def __init__(self, max_lr: float, warmup_steps: int, init_lr: float = 0.0) -> None:
@@ -363,11 +174,11 @@ class Warmup(Schedule):
                    warmup_steps=check_steps(warmup_steps, "warmup_steps", minimum=0),
                    init_lr=check_rate(init_lr, "init_lr"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo, W = p["max_lr"], p["init_lr"], p["warmup_steps"]
-        ramp = [_plan.ramp(lo, hi, W, length=W)] if W > 0 else []
-        return ramp + [_plan.const(hi)]
+        ramp = [plan.ramp(lo, hi, W, length=W)] if W > 0 else []
+        return ramp + [plan.const(hi)]
 
 
 class Cyclical(Schedule):
@@ -387,11 +198,11 @@ class Cyclical(Schedule):
     min_lr : float, default 0.0
         The rate at the bottom; finite, >= 0.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "cycle_steps", "min_lr")
+    _fields = (("max_lr", "rate"), ("cycle_steps", "steps"), ("min_lr", "rate"))
     _aliases = ("cyclical", "cyclic", "cyclical_cosine")
 
     def __init__(self, max_lr: float, cycle_steps: int, min_lr: float = 0.0) -> None:
@@ -399,50 +210,32 @@ class Cyclical(Schedule):
                    cycle_steps=check_steps(cycle_steps, "cycle_steps", maximum=INT64_MAX // 2),
                    min_lr=check_rate(min_lr, "min_lr"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo = p["max_lr"], p["min_lr"]
         T = p["cycle_steps"]
-        return [_plan.cos2(lo, hi, T, period=2 * T)]
+        return [plan.cos2(lo, hi, T, period=2 * T)]
 
 
 
 # ================================================================================ the catalogue
 
 
-def _check_step_list(values: Any, name: str, *, minimum: int = 0) -> Tuple[int, ...]:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
-    return tuple(check_steps(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(values))
-
-
-def _check_choice(value: Any, name: str, choices: Tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-    return value
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
-    return bool(value)
-
-
 class Constant(Schedule):
     """A constant rate: ``lr`` at every step.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr",)
+    _fields = (("lr", "rate"),)
     _aliases = ("constant", "const")
 
     def __init__(self, lr: float) -> None:
         self._init(lr=check_rate(lr, "lr"))
 
-    def _segments(self) -> list:
-        return [_plan.const(self._params["lr"])]
+    def segments(self) -> list:
+        return [plan.const(self._params["lr"])]
 
 
 class MultiStep(Schedule):
@@ -460,26 +253,26 @@ class MultiStep(Schedule):
     gamma : float
         Finite, > 0.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr", "milestones", "gamma")
+    _fields = (("lr", "rate"), ("milestones", "steps_list"), ("gamma", "real"))
     _aliases = ("multistep", "multi_step", "multisteplr")
 
     def __init__(self, lr: float, milestones: Any, gamma: float = 0.1) -> None:
         self._init(lr=check_rate(lr, "lr"),
-                   milestones=tuple(sorted(_check_step_list(milestones, "milestones"))),
+                   milestones=tuple(sorted(check_step_list(milestones, "milestones"))),
                    gamma=check_real(gamma, "gamma", low=0.0, low_open=True))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         lr, gamma, ms = p["lr"], p["gamma"], p["milestones"]
         segs, prev = [], 0
         for k, m in enumerate(ms):
-            segs.append(_plan.const(lr * gamma**k, length=m - prev))
+            segs.append(plan.const(lr * gamma**k, length=m - prev))
             prev = m
-        return segs + [_plan.const(lr * gamma ** len(ms))]
+        return segs + [plan.const(lr * gamma ** len(ms))]
 
 
 class PiecewiseConstant(Schedule):
@@ -493,30 +286,27 @@ class PiecewiseConstant(Schedule):
     values : sequence of float
         ``len(boundaries) + 1`` rates, finite and >= 0.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("boundaries", "values")
+    _fields = (("boundaries", "steps_list"), ("values", "rate_list"))
     _aliases = ("piecewise_constant", "piecewise")
 
     def __init__(self, boundaries: Any, values: Any) -> None:
-        b = _check_step_list(boundaries, "boundaries", minimum=1)
-        if any(x >= y for x, y in zip(b, b[1:])):
-            raise ValueError(f"boundaries must be strictly increasing, got {list(b)}")
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-            raise TypeError(f"values must be a sequence of rates, got {values!r}")
-        v = tuple(check_rate(x, f"values[{i}]") for i, x in enumerate(values))
+        b = check_step_list(boundaries, "boundaries", minimum=1)
+        check_increasing(b, "boundaries")
+        v = check_rate_list(values, "values")
         if len(v) != len(b) + 1:
             raise ValueError(f"values must have len(boundaries) + 1 = {len(b) + 1} entries, "
                              f"got {len(v)}")
         self._init(boundaries=b, values=v)
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         b, v = self._params["boundaries"], self._params["values"]
         starts = (0,) + b
-        segs = [_plan.const(v[k], length=starts[k + 1] - starts[k]) for k in range(len(b))]
-        return segs + [_plan.const(v[-1])]
+        segs = [plan.const(v[k], length=starts[k + 1] - starts[k]) for k in range(len(b))]
+        return segs + [plan.const(v[-1])]
 
 
 class Linear(Schedule):
@@ -524,21 +314,21 @@ class Linear(Schedule):
     ``start_lr + (end_lr - start_lr) * min(t, T) / T`` (torch ``LinearLR`` with absolute rates,
     optax ``linear_schedule``).
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("start_lr", "end_lr", "total_steps")
+    _fields = (("start_lr", "rate"), ("end_lr", "rate"), ("total_steps", "steps"))
     _aliases = ("linear",)
 
     def __init__(self, start_lr: float, end_lr: float, total_steps: int) -> None:
         self._init(start_lr=check_rate(start_lr, "start_lr"), end_lr=check_rate(end_lr, "end_lr"),
                    total_steps=check_steps(total_steps, "total_steps"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         a, b, T = p["start_lr"], p["end_lr"], p["total_steps"]
-        return [_plan.ramp(a, b, T, length=T), _plan.const(b)]
+        return [plan.ramp(a, b, T, length=T), plan.const(b)]
 
 
 class Polynomial(Schedule):
@@ -556,11 +346,12 @@ class Polynomial(Schedule):
     power : float
         Finite, >= 0 (1: linear, 2: quadratic, 0.5: square root...).
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("init_lr", "end_lr", "total_steps", "power")
+    _fields = (("init_lr", "rate"), ("end_lr", "rate"), ("total_steps", "steps"),
+               ("power", "real"))
     _aliases = ("polynomial", "poly")
 
     def __init__(self, init_lr: float, end_lr: float, total_steps: int, power: float = 1.0) -> None:
@@ -568,10 +359,10 @@ class Polynomial(Schedule):
                    total_steps=check_steps(total_steps, "total_steps"),
                    power=check_real(power, "power", low=0.0))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         a, b, T = p["init_lr"], p["end_lr"], p["total_steps"]
-        return [_plan.poly(b, a - b, T, p["power"], reverse=True, length=T), _plan.const(b)]
+        return [plan.poly(b, a - b, T, p["power"], reverse=True, length=T), plan.const(b)]
 
 
 class InverseSqrt(Schedule):
@@ -586,21 +377,21 @@ class InverseSqrt(Schedule):
     warmup_steps : int
         >= 1.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr", "warmup_steps")
+    _fields = (("lr", "rate"), ("warmup_steps", "steps"))
     _aliases = ("inverse_sqrt", "rsqrt", "invsqrt")
 
     def __init__(self, lr: float, warmup_steps: int) -> None:
         self._init(lr=check_rate(lr, "lr"), warmup_steps=check_steps(warmup_steps, "warmup_steps"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         lr, W = self._params["lr"], self._params["warmup_steps"]
         # lr * (t / W) ** -0.5 for t >= W, on the local step t (offset W)
-        return [_plan.const(lr, length=W),
-                _plan.power_law(0.0, lr, 0, float(W), -0.5, reverse=False, offset=W)]
+        return [plan.const(lr, length=W),
+                plan.power_law(0.0, lr, 0, float(W), -0.5, reverse=False, offset=W)]
 
 
 class InverseTime(Schedule):
@@ -617,24 +408,25 @@ class InverseTime(Schedule):
         >= 1.
     staircase : bool, default False
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("lr", "decay_rate", "decay_steps", "staircase")
+    _fields = (("lr", "rate"), ("decay_rate", "real"), ("decay_steps", "steps"),
+               ("staircase", "bool"))
     _aliases = ("inverse_time", "invtime")
 
     def __init__(self, lr: float, decay_rate: float, decay_steps: int,
                  staircase: bool = False) -> None:
         self._init(lr=check_rate(lr, "lr"), decay_rate=check_real(decay_rate, "decay_rate", low=0.0),
                    decay_steps=check_steps(decay_steps, "decay_steps"),
-                   staircase=_check_bool(staircase, "staircase"))
+                   staircase=check_bool(staircase, "staircase"))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         if p["staircase"]:
-            return [_plan.inverse_time_plateaus(p["lr"], p["decay_rate"], p["decay_steps"])]
-        return [_plan.inverse_time(p["lr"], p["decay_rate"] / p["decay_steps"])]
+            return [plan.inverse_time_plateaus(p["lr"], p["decay_rate"], p["decay_steps"])]
+        return [plan.inverse_time(p["lr"], p["decay_rate"] / p["decay_steps"])]
 
 
 class OneCycle(Schedule):
@@ -668,12 +460,13 @@ class OneCycle(Schedule):
         Finite, > 0.
     three_phase : bool, default False
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor",
-               "three_phase")
+    _fields = (("max_lr", "rate"), ("total_steps", "steps"), ("pct_start", "real"),
+               ("anneal", "choice"), ("div_factor", "real"), ("final_div_factor", "real"),
+               ("three_phase", "bool"))
     _aliases = ("one_cycle", "onecycle", "onecyclelr")
 
     def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
@@ -683,10 +476,10 @@ class OneCycle(Schedule):
             max_lr=check_rate(max_lr, "max_lr"),
             total_steps=check_steps(total_steps, "total_steps", minimum=2),
             pct_start=check_real(pct_start, "pct_start", low=0.0, low_open=True, high=1.0),
-            anneal=_check_choice(anneal, "anneal", ("cos", "linear")),
+            anneal=check_choice(anneal, "anneal", ("cos", "linear")),
             div_factor=check_real(div_factor, "div_factor", low=0.0, low_open=True),
             final_div_factor=check_real(final_div_factor, "final_div_factor", low=0.0, low_open=True),
-            three_phase=_check_bool(three_phase, "three_phase"),
+            three_phase=check_bool(three_phase, "three_phase"),
         )
         object.__setattr__(self, "_params", params)
         ends = self.phase_ends
@@ -719,7 +512,7 @@ class OneCycle(Schedule):
             return (float(pct * T) - 1, float(2 * pct * T) - 2, float(T - 1))
         return (float(pct * T) - 1, float(T - 1))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo0, lo = p["max_lr"], self.initial_lr, self.min_lr
         rates = (lo0, hi, lo0, lo) if p["three_phase"] else (lo0, hi, lo)
@@ -733,11 +526,11 @@ class OneCycle(Schedule):
             if k == len(self.phase_ends) - 1:
                 n -= 1  # step T - 1 is pct = 1 exactly: min_lr, from the constant segment below
             if p["anneal"] == "cos":
-                segs.append(_plan.cos2(b, a, span, offset=frac, length=n))
+                segs.append(plan.cos2(b, a, span, offset=frac, length=n))
             else:
-                segs.append(_plan.ramp(a, b, span, length=n, offset=frac))
+                segs.append(plan.ramp(a, b, span, length=n, offset=frac))
             start, first = end, last + 1
-        return segs + [_plan.const(lo)]
+        return segs + [plan.const(lo)]
 
 
 class Triangular(Schedule):
@@ -761,11 +554,12 @@ class Triangular(Schedule):
     gamma : float, default 1.0
         Finite, > 0; used by ``"exp_range"`` only.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma")
+    _fields = (("base_lr", "rate"), ("max_lr", "rate"), ("step_size_up", "steps"),
+               ("step_size_down", "steps?"), ("mode", "choice"), ("gamma", "real"))
     _aliases = ("triangular", "cycliclr", "clr")
     _MODES = ("triangular", "triangular2", "exp_range")
 
@@ -777,12 +571,12 @@ class Triangular(Schedule):
                                                              maximum=2**51)
         self._init(base_lr=check_rate(base_lr, "base_lr"), max_lr=check_rate(max_lr, "max_lr"),
                    step_size_up=up, step_size_down=down,
-                   mode=_check_choice(mode, "mode", self._MODES),
+                   mode=check_choice(mode, "mode", self._MODES),
                    gamma=check_real(gamma, "gamma", low=0.0, low_open=True))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
-        return [_plan.triangular(p["base_lr"], p["max_lr"] - p["base_lr"], p["step_size_up"],
+        return [plan.triangular(p["base_lr"], p["max_lr"] - p["base_lr"], p["step_size_up"],
                                  p["step_size_down"], self._MODES.index(p["mode"]), p["gamma"])]
 
 
@@ -817,11 +611,12 @@ class WarmRestarts(Schedule):
     max_cycles : int or None
         >= 1.
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "first_cycle_steps", "cycle_mult", "min_lr", "cycle_decay", "max_cycles")
+    _fields = (("max_lr", "rate"), ("first_cycle_steps", "steps"), ("cycle_mult", "real"),
+               ("min_lr", "rate"), ("cycle_decay", "real"), ("max_cycles", "steps?"))
     _aliases = ("warm_restarts", "sgdr", "cosine_warm_restarts")
     MAX_SEGMENT_CYCLES = 20000
 
@@ -880,16 +675,16 @@ class WarmRestarts(Schedule):
             begin += length
         return tuple(starts)
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo, decay, K = p["max_lr"], p["min_lr"], p["cycle_decay"], p["max_cycles"]
         if p["cycle_mult"] == 1:
             L = p["first_cycle_steps"]
             length = None if K is None or K * L > INT64_MAX else K * L
-            return [_plan.cos2(lo, hi, L, period=L, decay=decay, length=length), _plan.const(lo)]
-        segs = [_plan.cos2(lo, hi * decay**k, L, length=L)
+            return [plan.cos2(lo, hi, L, period=L, decay=decay, length=length), plan.const(lo)]
+        segs = [plan.cos2(lo, hi * decay**k, L, length=L)
                 for k, L in enumerate(self.cycle_lengths())]
-        return segs + [_plan.const(lo)]
+        return segs + [plan.const(lo)]
 
 
 class WarmupStableDecay(Schedule):
@@ -910,11 +705,12 @@ class WarmupStableDecay(Schedule):
         >= 1.
     decay_shape : {"linear", "cosine", "sqrt"}
 
-    Step convention: the value at step t is the learning rate of the (t+1)-th optimizer update.
+    Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = ("max_lr", "warmup_steps", "stable_steps", "decay_steps", "min_lr", "decay_shape")
+    _fields = (("max_lr", "rate"), ("warmup_steps", "steps"), ("stable_steps", "steps"),
+               ("decay_steps", "steps"), ("min_lr", "rate"), ("decay_shape", "choice"))
     _aliases = ("wsd", "warmup_stable_decay", "trapezoidal")
 
     def __init__(self, max_lr: float, warmup_steps: int, stable_steps: int, decay_steps: int,
@@ -924,20 +720,20 @@ class WarmupStableDecay(Schedule):
                    stable_steps=check_steps(stable_steps, "stable_steps", minimum=0),
                    decay_steps=check_steps(decay_steps, "decay_steps"),
                    min_lr=check_rate(min_lr, "min_lr"),
-                   decay_shape=_check_choice(decay_shape, "decay_shape",
+                   decay_shape=check_choice(decay_shape, "decay_shape",
                                              ("linear", "cosine", "sqrt")))
 
-    def _segments(self) -> list:
+    def segments(self) -> list:
         p = self._params
         hi, lo = p["max_lr"], p["min_lr"]
         W, S, D = p["warmup_steps"], p["stable_steps"], p["decay_steps"]
-        segs = [_plan.ramp(lo, hi, W, length=W)] if W else []
-        segs.append(_plan.const(hi, length=S))
+        segs = [plan.ramp(lo, hi, W, length=W)] if W else []
+        segs.append(plan.const(hi, length=S))
         shape = p["decay_shape"]
         if shape == "linear":
-            segs.append(_plan.ramp(hi, lo, D, length=D))
+            segs.append(plan.ramp(hi, lo, D, length=D))
         elif shape == "cosine":
-            segs.append(_plan.cos2(lo, hi, D, length=D))
+            segs.append(plan.cos2(lo, hi, D, length=D))
         else:
-            segs.append(_plan.poly(hi, lo - hi, D, 0.5, reverse=False, length=D))
-        return segs + [_plan.const(lo)]
+            segs.append(plan.poly(hi, lo - hi, D, 0.5, reverse=False, length=D))
+        return segs + [plan.const(lo)]

@@ -2,7 +2,7 @@
 
 A sweep is a list of schedules (any families, any compositions) evaluated over one window of steps:
 row ``i`` of the result is ``schedules[i].array(n_steps, start=start)``, bit for bit. The rows are
-filled by one compiled call (``sweep_fill`` in fastlr/_kernels.pyx) that gathers the schedules'
+filled by one compiled call (``sweep_fill`` in fastlr/kernels.pyx) that gathers the schedules'
 plans into a C array and, without the GIL, runs each row through the same interpreter as
 ``Schedule.fill`` — on several OpenMP threads when the build has OpenMP. A row is written by one
 thread and rows share nothing, so the values never depend on the thread count.
@@ -22,12 +22,12 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from fastlr._dispatch import kernels as _kernels
-from fastlr._validate import check_dtype, check_out_rows, check_step, check_steps, check_window
-from fastlr.schedules import Schedule, lookup
+from fastlr._dispatch import kernels
+from fastlr.base import Schedule, lookup
+from fastlr.validate import check_dtype, check_step, check_steps
 
 __all__ = ["sweep", "sweep_reduce", "grid", "grid_params", "openmp_enabled", "available_cpus",
-           "REDUCE_OPS"]
+           "resolve_threads", "as_schedules", "window", "fill_rows", "REDUCE_OPS"]
 
 REDUCE_OPS = ("sum", "min", "max", "mean", "final")
 
@@ -42,7 +42,7 @@ _REDUCE_CHUNK_STEPS = 1 << 14
 def openmp_enabled() -> bool:
     """True when fastlr's kernels were built with OpenMP, so sweeps can fill rows on several
     threads (``threads`` is then honoured). A serial build gives the same values, on one thread."""
-    return bool(_kernels.openmp_enabled())
+    return bool(kernels.openmp_enabled())
 
 
 # ------------------------------------------------------------------------------------ threads
@@ -103,9 +103,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _resolve_threads(threads: Any, rows: int, n: int) -> int:
-    """The thread count for a sweep of rows × n values (``threads`` is validated even when the
-    build is serial or the work small, so a bad value fails the same way everywhere)."""
+def resolve_threads(threads: Any, rows: int, n: int) -> int:
+    """The thread count for a sweep of ``rows`` × ``n`` values under the rules of :func:`sweep`'s
+    ``threads`` (validated even when the build is serial or the work small, so a bad value fails
+    the same way everywhere)."""
     global _threads_started
     if threads is None:
         want = available_cpus()
@@ -119,7 +120,7 @@ def _resolve_threads(threads: Any, rows: int, n: int) -> int:
         elif want < 1:
             raise ValueError(f"threads must be >= 1, -1 (all CPUs) or None (the CPUs available to "
                              f"this process), got {want}")
-    if not _kernels.openmp_enabled() or rows * n < _SERIAL_BELOW or _forked_after_threads:
+    if not kernels.openmp_enabled() or rows * n < _SERIAL_BELOW or _forked_after_threads:
         return 1
     want = max(1, min(want, rows))
     if want > 1:
@@ -130,7 +131,8 @@ def _resolve_threads(threads: Any, rows: int, n: int) -> int:
 # ------------------------------------------------------------------------------------ inputs
 
 
-def _as_schedules(schedules: Any, name: str = "schedules") -> List[Schedule]:
+def as_schedules(schedules: Any, name: str = "schedules") -> List[Schedule]:
+    """A non-empty list of schedules from a sequence, or a TypeError/ValueError naming `name`."""
     if isinstance(schedules, Schedule):
         raise TypeError(f"{name} must be a sequence of schedules, got a single "
                         f"{type(schedules).__name__}; wrap it in a list")
@@ -147,11 +149,21 @@ def _as_schedules(schedules: Any, name: str = "schedules") -> List[Schedule]:
     return out
 
 
-def _window(n_steps: Any, start: Any, *, minimum: int = 0) -> tuple:
+def window(n_steps: Any, start: Any, *, minimum: int = 0) -> tuple:
+    """``(n_steps, start)`` checked: counts of steps, and the last step within 2**63 - 1."""
     n = check_steps(n_steps, "n_steps", minimum=minimum)
     s = check_step(start, "start")
-    check_window(s, n)
+    kernels.check_window(s, n)
     return n, s
+
+
+def fill_rows(schedules: Sequence[Schedule], out: np.ndarray, start: int = 0,
+              threads: int = 1) -> np.ndarray:
+    """Fill row ``i`` of the 2-D array ``out`` with ``schedules[i]``'s values of steps
+    ``start … start + out.shape[1] - 1`` on ``threads`` threads (an already resolved count, see
+    :func:`resolve_threads`); return ``out``. The row-filling entry point of :func:`sweep` and of
+    the dask integration; rows may be a column block of a wider array."""
+    return kernels.sweep_fill([x.plan for x in schedules], out, start, threads)
 
 
 # ------------------------------------------------------------------------------------ sweep
@@ -193,22 +205,22 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0, dtype:
     -------
     ndarray of shape (len(schedules), n_steps): ``out`` itself when given.
     """
-    scheds = _as_schedules(schedules)
-    n, s = _window(n_steps, start)
+    scheds = as_schedules(schedules)
+    n, s = window(n_steps, start)
     dt = check_dtype(dtype)
-    nthreads = _resolve_threads(threads, len(scheds), n)
+    nthreads = resolve_threads(threads, len(scheds), n)
     shape = (len(scheds), n)
     if out is None:
         out = np.empty(shape, dtype=dt)
     else:
-        check_out_rows(out, "out")
+        kernels.check_output(out, 2)
         if out.dtype != dt:
             raise TypeError(f"dtype={dt} disagrees with out.dtype={out.dtype}; pass "
                             f"dtype=np.{out.dtype}")
         if out.shape != shape:
             raise ValueError(f"out must have shape (len(schedules), n_steps) = {shape}, "
                              f"got {out.shape}")
-    return _kernels.sweep_fill([x._plan for x in scheds], out, s, nthreads)
+    return fill_rows(scheds, out, s, nthreads)
 
 
 def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_OPS, *,
@@ -243,14 +255,14 @@ def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_
     ``sum``/``mean`` agree to rounding: chunks are summed pairwise (as numpy sums) and the chunk
     sums added with Neumaier's compensation, so the error does not grow with ``n_steps``.
     """
-    scheds = _as_schedules(schedules)
-    n, s = _window(n_steps, start, minimum=1)
+    scheds = as_schedules(schedules)
+    n, s = window(n_steps, start, minimum=1)
     wanted = _check_ops(ops)
     chunk = _REDUCE_CHUNK_STEPS if chunk_steps is None else check_steps(chunk_steps, "chunk_steps")
     chunk = min(chunk, n)
-    nthreads = _resolve_threads(threads, len(scheds), n)
+    nthreads = resolve_threads(threads, len(scheds), n)
     res = np.empty((len(scheds), 4))
-    _kernels.sweep_reduce_rows([x._plan for x in scheds], res, s, n, chunk,
+    kernels.sweep_reduce_rows([x.plan for x in scheds], res, s, n, chunk,
                                np.empty((nthreads, chunk)))
     columns = {"sum": 0, "min": 1, "max": 2, "final": 3}
     out = {}

@@ -19,7 +19,8 @@ from helpers import bits, child_env
 @pytest.mark.parametrize("text,value", [
     ("10000000", 10_000_000), ("1e7", 10_000_000), ("10M", 10_000_000), ("10m", 10_000_000),
     ("2.5k", 2500), ("2**20", 2**20), ("1_000", 1000), ("1E3", 1000), (" 42 ", 42),
-    ("1.5e3", 1500), ("0", 0), ("1G", 10**9), ("2**63", 2**63), ("12.50k", 12500),
+    ("1.5e3", 1500), ("0", 0), ("1G", 10**9), ("2**62", 2**62), ("12.50k", 12500),
+    ("9223372036854775807", 2**63 - 1),
 ])
 def test_parse_count_accepts(text, value):
     got = parse_count(text)
@@ -32,6 +33,14 @@ def test_parse_count_rejects(text):
     with pytest.raises(argparse.ArgumentTypeError) as info:
         parse_count(text)
     assert repr(text) in str(info.value) or text in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["2**63", "9**99999999999", "1e99999999999", "1" * 41,
+                                  "99999999999999999999T", "9223372036854775808"])
+def test_parse_count_is_bounded(text):
+    # refused before any big-number arithmetic (9**99999999999 used to run until killed)
+    with pytest.raises(argparse.ArgumentTypeError, match="steps"):
+        parse_count(text)
 
 
 def run_main(argv):

@@ -117,7 +117,7 @@ def test_with_warmup_zero_steps_is_the_inner_schedule():
     s = fastlr.with_warmup(inner, 0, init_lr=0.5)
     t = np.arange(0, 3000)
     np.testing.assert_array_equal(bits(s(t)), bits(inner(t)))
-    assert s._plan.n_segments == inner._plan.n_segments
+    assert s.plan.n_segments == inner.plan.n_segments
 
 
 def test_with_warmup_shifts_the_inner_schedule_bit_for_bit():
@@ -223,10 +223,10 @@ def test_nested_joins_equal_the_flattened_join(kids, data):
     starts = [0] + b
     inner = fastlr.join(kids[i:j], [x - starts[i] for x in b[i:j - 1]])
     nested = fastlr.join(kids[:i] + [inner] + kids[j:], b[:i] + b[j - 1:])
-    assert nested._plan.n_segments == flat._plan.n_segments
+    assert nested.plan.n_segments == flat.plan.n_segments
     # the same flat plan: segment starts, families, parameters
-    np.testing.assert_array_equal(nested._plan.iseg, flat._plan.iseg)
-    np.testing.assert_array_equal(bits(nested._plan.dseg), bits(flat._plan.dseg))
+    np.testing.assert_array_equal(nested.plan.iseg, flat.plan.iseg)
+    np.testing.assert_array_equal(bits(nested.plan.dseg), bits(flat.plan.dseg))
     bps = exact.breakpoints(flat)
     for c in [0] + b + [bps[-1] + 4096, 2**62]:
         base = min(max(c - 700, 0), LAST - 1400)
@@ -242,17 +242,17 @@ def test_join_of_joins_fixed():
     left = fastlr.join([fastlr.join([a, b_], [10]), c, d], [60, 2000])
     right = fastlr.join([a, fastlr.join([b_, fastlr.join([c, d], [1940])], [50])], [10])
     for s in (left, right):
-        assert s._plan.n_segments == flat._plan.n_segments
+        assert s.plan.n_segments == flat.plan.n_segments
         np.testing.assert_array_equal(bits(s.array(5000)), bits(flat.array(5000)))
         assert s != flat  # different structure, equal values
     # a join of one schedule is that schedule
     one = fastlr.join([c], [])
     np.testing.assert_array_equal(bits(one.array(5000)), bits(c.array(5000)))
-    assert one._plan.n_segments == c._plan.n_segments
+    assert one.plan.n_segments == c.plan.n_segments
     # a boundary before the inner join's own boundary cuts it: its later children never run
     cut = fastlr.join([fastlr.join([a, b_], [10]), d], [5])
     np.testing.assert_array_equal(bits(cut.array(100)), bits(fastlr.join([a, d], [5]).array(100)))
-    assert cut._plan.n_segments == fastlr.join([a, d], [5])._plan.n_segments
+    assert cut.plan.n_segments == fastlr.join([a, d], [5]).plan.n_segments
 
 
 def test_thousand_segment_join_scalar_equals_fill():
@@ -265,7 +265,7 @@ def test_thousand_segment_join_scalar_equals_fill():
     kids = [families[i % 4]() for i in range(1000)]
     b = np.cumsum(rng.integers(1, 60, size=999)).tolist()
     s = fastlr.join(kids, b)
-    assert s._plan.n_segments >= 1000
+    assert s.plan.n_segments >= 1000
     N = b[-1] + 500
     full = s.array(N)
     probe = sorted({x for x in b for x in (x - 1, x, x + 1)} | {0, N - 1})

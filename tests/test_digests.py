@@ -85,7 +85,7 @@ def test_output_bytes_unchanged(name):
 
 def test_every_registered_class_has_a_digest_case():
     covered = {type(s).__name__ for s in CASES.values()}
-    assert set(fastlr.registry_classes()) - covered == set()
+    assert set(fastlr.schedule_classes()) - covered == set()
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:

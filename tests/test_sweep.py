@@ -107,7 +107,7 @@ def test_thread_counts_agree_on_many_rows():
 @pytest.mark.skipif(not OMP, reason="serial build (no OpenMP)")
 def test_the_parallel_path_runs_threads():
     assert kernels._parallel_probe(2) == 2
-    assert sweep_mod._resolve_threads(2, 100, 10**6) == 2
+    assert sweep_mod.resolve_threads(2, 100, 10**6) == 2
 
 
 def _sweep_in_child(queue, scheds, want):
@@ -138,16 +138,16 @@ def test_thread_count_rule(monkeypatch):
     assert 1 <= avail <= (os.cpu_count() or 1)
     big = (1000, 10**6)
     if OMP:
-        assert sweep_mod._resolve_threads(None, *big) == avail
-        assert sweep_mod._resolve_threads(3, *big) == 3
-        assert sweep_mod._resolve_threads(-1, *big) == (os.cpu_count() or 1)
-        assert sweep_mod._resolve_threads(8, 5, 10**6) == 5  # never more threads than rows
+        assert sweep_mod.resolve_threads(None, *big) == avail
+        assert sweep_mod.resolve_threads(3, *big) == 3
+        assert sweep_mod.resolve_threads(-1, *big) == (os.cpu_count() or 1)
+        assert sweep_mod.resolve_threads(8, 5, 10**6) == 5  # never more threads than rows
         monkeypatch.setenv("OMP_NUM_THREADS", "1")
-        assert sweep_mod._resolve_threads(None, *big) == 1
-        assert sweep_mod._resolve_threads(2, *big) == 2  # an explicit count wins
+        assert sweep_mod.resolve_threads(None, *big) == 1
+        assert sweep_mod.resolve_threads(2, *big) == 2  # an explicit count wins
     else:
-        assert sweep_mod._resolve_threads(4, *big) == 1
-    assert sweep_mod._resolve_threads(4, 10, 100) == 1  # small work stays serial
+        assert sweep_mod.resolve_threads(4, *big) == 1
+    assert sweep_mod.resolve_threads(4, 10, 100) == 1  # small work stays serial
 
 
 def test_cgroup_quota_parsing(monkeypatch):
@@ -322,7 +322,7 @@ def test_bad_schedule_lists(schedules, exc, msg):
 
 
 def test_kernel_guards():
-    plans = [s._plan for s in mixed_schedules()]
+    plans = [s.plan for s in mixed_schedules()]
     out = np.zeros((len(plans) - 1, 10))
     with pytest.raises(ValueError, match="23 plans for the 22 rows"):
         kernels.sweep_fill(plans, out, 0, 1)
@@ -340,7 +340,7 @@ def test_kernel_guards():
 
 
 def test_reduce_kernel_guards():
-    plans = [s._plan for s in mixed_schedules()[:3]]
+    plans = [s.plan for s in mixed_schedules()[:3]]
     with pytest.raises(ValueError, match=r"res must have shape \(3, 4\)"):
         kernels.sweep_reduce_rows(plans, np.empty((2, 4)), 0, 10, 5, np.empty((1, 5)))
     with pytest.raises(ValueError, match="scratch of shape"):

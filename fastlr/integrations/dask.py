@@ -5,8 +5,8 @@
 >>> a = fd.sweep(grid, 10**9, chunks=(3, 10**7))                  # 24 GB, nothing computed yet
 >>> a[:, -5:].compute()                                           # fills one block of each row
 
-Each block of ``rows × steps`` is filled by :func:`fastlr._dispatch.kernels.sweep_fill` (the
-kernel of :func:`fastlr.sweep`) on the worker that computes it, with the block's first step as
+Each block of ``rows × steps`` is filled by :func:`fastlr.sweep.fill_rows` (the row-filling
+entry point of :func:`fastlr.sweep`) on the worker that computes it, with the block's first step as
 ``start``: block values are the sweep's values bit for bit, however the array is chunked. The
 schedules travel in the graph as pickles (a schedule pickles as its ``to_dict``), one copy per
 block of rows. Needs ``dask[array]`` (``pip install fastlr[dask]``, which also brings
@@ -18,9 +18,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from fastlr._validate import check_dtype
-from fastlr.schedules import Schedule
-from fastlr.sweep import _as_schedules, _window
+from fastlr.base import Schedule
+from fastlr.sweep import as_schedules, fill_rows, window
+from fastlr.validate import check_dtype
 
 __all__ = ["sweep"]
 
@@ -56,10 +56,8 @@ class _Rows:
 def _fill_block(rows: _Rows, start: int, n: int, dtype: np.dtype) -> np.ndarray:
     """One block: the rows' values of steps start ... start+n-1 (serial: dask runs the blocks in
     parallel)."""
-    from fastlr._dispatch import kernels
-
     out = np.empty((len(rows.schedules), n), dtype=dtype)
-    return kernels.sweep_fill([s._plan for s in rows.schedules], out, start, 1)
+    return fill_rows(rows.schedules, out, start, 1)
 
 
 def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0,
@@ -80,8 +78,8 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0,
     they touch. Works with any dask scheduler, ``dask.distributed`` included.
     """
     da, normalize_chunks, tokenize, HighLevelGraph = _import_dask()
-    scheds = _as_schedules(schedules)
-    n, s = _window(n_steps, start)
+    scheds = as_schedules(schedules)
+    n, s = window(n_steps, start)
     dt = check_dtype(dtype)
     shape = (len(scheds), n)
     try:

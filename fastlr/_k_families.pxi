@@ -1,0 +1,597 @@
+# The kernel families, declared once.
+#
+# A family is a formula of the local step tau. Its parameters are two C structs: <Name>F (float64
+# parameters, a row of the plan's float table) and <Name>I (int64 parameters, the columns of the
+# plan's integer table after the header). The kernels read them by name; Python learns the names
+# from family_layout() (the structs converted to dicts, in field order) and fastlr/plan.py packs
+# segments by name. To add a family: a code in Family, its structs, its kernel, a branch in
+# _k_family, its checks in _check_segment, and its row in fastlr/plan.py's FAMILIES
+# (CONTRIBUTING.md lists every place).
+
+cpdef enum Family:
+    CONST = 0
+    LINEAR = 1
+    EXP = 2
+    PLATEAU = 3
+    COS2 = 4
+    POLY = 5
+    INVTIME = 6
+    TRI = 7
+
+cdef int64_t _N_FAMILIES = TRI + 1
+
+# Columns of the integer segment table: a header, then the family's integer parameters.
+cdef enum:
+    BEGIN = 0     # first global step of the segment
+    OFFSET = 1    # local step of that first global step
+    FAMILY = 2    # the Family code
+    TAB = 3       # offset of the segment's tables in the plan's table array
+    INTS = 4      # first integer parameter
+
+import enum as _enum
+Column = _enum.IntEnum("Column", {"BEGIN": BEGIN, "OFFSET": OFFSET, "FAMILY": FAMILY, "TAB": TAB,
+                                  "INTS": INTS})
+Column.__doc__ = "Columns of a plan's integer segment table (the header before the parameters)."
+
+cdef enum:
+    NI = 8        # columns of the integer table: INTS + at most 4 integer parameters
+    NDBL = 6      # columns of the float table: at most 6 float parameters
+
+N_INT_COLUMNS = NI
+N_FLOAT_COLUMNS = NDBL
+
+ctypedef struct ConstF:
+    double value
+
+ctypedef struct LinearF:
+    double base     # value at tau = 0
+    double slope    # per step, times 1/scale
+    double scale    # 1, or 2**-600 for slopes that would be subnormal
+
+ctypedef struct ExpF:
+    double lr       # value at tau = 0
+    double rate     # v = lr exp(-rate tau)
+
+ctypedef struct PlateauF:
+    double lr       # value of the first plateau
+    double rate     # kind 0: the factor per plateau; kind 1: lr / (1 + rate m)
+
+ctypedef struct PlateauI:
+    int64_t size    # steps per plateau, >= 1
+    int64_t kind    # 0 geometric, 1 inverse-time
+
+ctypedef struct Cos2F:
+    double low      # the floor
+    double peak     # the value at phase 0 (of cycle 0)
+    double w        # angular speed: pi / (2 half_period)
+    double phase    # phase offset (fractional steps)
+    double decay    # the peak's factor per cycle
+
+ctypedef struct Cos2I:
+    int64_t period  # steps per cycle; 0: not periodic
+
+ctypedef struct PolyF:
+    double low      # v = low + amp g(u / scale)
+    double amp
+    double scale
+    double power
+
+ctypedef struct PolyI:
+    int64_t anchor  # u = anchor - tau (reverse) or tau
+    int64_t kind    # g: 0 x**power, 1 x, 2 x*x, 3 sqrt(x), 4 1/sqrt(x)
+    int64_t reverse # 0 or 1
+    int64_t series  # 1: the table holds binom(power, m), m < 10 (kinds 0 and 4)
+
+ctypedef struct InvTimeF:
+    double lr       # v = lr / (1 + rate tau)
+    double rate
+
+ctypedef struct TriF:
+    double base     # v = base + amp frac scale
+    double amp
+    double gamma    # exp_range: scale = gamma**tau
+
+ctypedef struct TriI:
+    int64_t up      # steps up, >= 1
+    int64_t down    # steps down, >= 1; up + down < 2**52
+    int64_t mode    # 0 triangular, 1 triangular2 (scale 0.5**cycle), 2 exp_range
+
+
+def family_layout():
+    """{Family: (float parameter names, integer parameter names)}: the fields of each family's
+    parameter structs, in the order of the plan's columns."""
+    cdef ConstF c
+    cdef LinearF l
+    cdef ExpF e
+    cdef PlateauF pf
+    cdef PlateauI pi
+    cdef Cos2F cf
+    cdef Cos2I ci
+    cdef PolyF qf
+    cdef PolyI qi
+    cdef InvTimeF it
+    cdef TriF tf
+    cdef TriI ti
+    memset(&c, 0, sizeof(c)); memset(&l, 0, sizeof(l)); memset(&e, 0, sizeof(e))
+    memset(&pf, 0, sizeof(pf)); memset(&pi, 0, sizeof(pi)); memset(&cf, 0, sizeof(cf))
+    memset(&ci, 0, sizeof(ci)); memset(&qf, 0, sizeof(qf)); memset(&qi, 0, sizeof(qi))
+    memset(&it, 0, sizeof(it)); memset(&tf, 0, sizeof(tf)); memset(&ti, 0, sizeof(ti))
+    layout = {
+        Family.CONST: (tuple(<dict>c), ()),
+        Family.LINEAR: (tuple(<dict>l), ()),
+        Family.EXP: (tuple(<dict>e), ()),
+        Family.PLATEAU: (tuple(<dict>pf), tuple(<dict>pi)),
+        Family.COS2: (tuple(<dict>cf), tuple(<dict>ci)),
+        Family.POLY: (tuple(<dict>qf), tuple(<dict>qi)),
+        Family.INVTIME: (tuple(<dict>it), ()),
+        Family.TRI: (tuple(<dict>tf), tuple(<dict>ti)),
+    }
+    assert len(layout) == _N_FAMILIES
+    for floats, ints in layout.values():
+        assert len(floats) <= NDBL and INTS + len(ints) <= NI
+    return layout
+
+
+cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
+    """None if the kernel can run this segment safely, else what is wrong: the family code, the
+    integer parameters the kernel divides or indexes by, and the reach of its tables. (Float
+    parameters cannot crash a kernel: at worst they give inf or NaN, which the schedule classes
+    rule out.)"""
+    cdef int64_t fam = seg[FAMILY], need = 0
+    cdef const int64_t* g = seg + INTS
+    if fam < 0 or fam >= _N_FAMILIES:
+        return f"unknown family code {fam}"
+    if fam == EXP:
+        need = 128
+    elif fam == PLATEAU:
+        if g[0] < 1 or g[1] not in (0, 1):
+            return f"PLATEAU needs size >= 1 and kind 0 or 1, got {g[0]}, {g[1]}"
+        need = 128 if g[1] == 0 else 0
+    elif fam == COS2:
+        if g[0] < 0:
+            return f"COS2 needs period >= 0, got {g[0]}"
+        need = 256
+    elif fam == POLY:
+        if g[1] < 0 or g[1] > 4 or g[2] not in (0, 1) or g[3] not in (0, 1) or g[0] < 0:
+            return f"POLY needs anchor >= 0, kind 0..4, reverse and series 0/1, got {g[0]}, {g[1]}, {g[2]}, {g[3]}"
+        if g[3] and g[1] not in (0, 4):
+            return "POLY series tables serve kinds 0 and 4 only"
+        need = 10 if g[3] else 0
+    elif fam == TRI:
+        if g[0] < 1 or g[1] < 1 or g[0] > 2**51 or g[1] > 2**51 or g[2] < 0 or g[2] > 2:
+            return f"TRI needs 1 <= up, down <= 2**51 and mode 0..2, got {g[0]}, {g[1]}, {g[2]}"
+        need = 128 if g[2] == 2 else 0
+    if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
+        return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Family kernels: fill out[0:n] with the values of local steps tau ... tau+n-1
+# --------------------------------------------------------------------------------------------
+
+cdef inline void _k_const(floating* out, int64_t n, const ConstF* f) noexcept nogil:
+    cdef floating v = <floating>f.value
+    cdef int64_t k
+    for k in range(n):
+        out[k] = v
+
+
+cdef void _k_linear(floating* out, int64_t tau, int64_t n, const LinearF* f) noexcept nogil:
+    # v = base + slope * tau * scale, evaluated as (base + (slope * tau0) * scale)
+    # + (slope * (tau - tau0)) * scale with tau0 on the 4096-grid: a multiply-add per step from a
+    # small exact integer, the same bits for any window. scale is 1 unless the slope would be
+    # subnormal: then slope is the true slope * 2**600 and scale = 2**-600 (exact scalings), so tiny
+    # rates keep full precision.
+    cdef double a = f.base, b = f.slope, sc = f.scale, base
+    cdef int64_t k = 0, t, t0
+    cdef int kk, m, q
+    while k < n:
+        t = tau + k
+        t0 = t & ~(_BLOCK - 1)
+        q = <int>(t - t0)
+        m = <int>(_BLOCK - q) if n - k > _BLOCK - q else <int>(n - k)
+        if sc == 1.0:
+            base = a + b * <double>t0
+            for kk in range(m):
+                out[k + kk] = <floating>(base + b * <double>(q + kk))
+        else:
+            base = a + (b * <double>t0) * sc
+            for kk in range(m):
+                out[k + kk] = <floating>(base + (b * <double>(q + kk)) * sc)
+        k += m
+
+
+cdef void _k_exp(floating* out, int64_t tau, int64_t n, const ExpF* f,
+                 const double* tab) noexcept nogil:
+    # v = lr * exp(-rate * tau) = (lr * exp(-rate * p0)) * E[i] * e[j],  tau = p0 + 64 i + j
+    cdef const double* big = tab
+    cdef double small[64]   # a local copy: provably not aliased by `out`, so loops vectorize cleanly
+    cdef double a, ai
+    cdef int64_t k = 0, p, p0, q
+    cdef int i, j, m, jj
+    for jj in range(64):
+        small[jj] = tab[64 + jj]
+    while k < n:
+        p = tau + k
+        p0 = p & ~(_BLOCK - 1)
+        a = f.lr * exp(-f.rate * <double>p0)
+        if a == 0.0:
+            # exp is non-increasing in the step: every later value is 0 as well
+            while k < n:
+                out[k] = 0
+                k += 1
+            return
+        q = p - p0
+        i = <int>(q >> 6)
+        j = <int>(q & 63)
+        while i < 64 and k < n:
+            ai = a * big[i]
+            m = 64 - j
+            if m > n - k:
+                m = <int>(n - k)
+            for jj in range(m):
+                out[k + jj] = <floating>(ai * small[j + jj])
+            k += m
+            i += 1
+            j = 0
+
+
+cdef inline double _scaled_pow(double lr, double gamma, int64_t m) noexcept nogil:
+    """lr * gamma**m without a spurious overflow/underflow of gamma**m alone (lr = 0 gives 0)."""
+    cdef double g = pow(gamma, <double>m), h
+    if lr == 0.0:
+        return 0.0
+    if g == 0.0 or g > 1e300:
+        # gamma**m leaves the double range although lr * gamma**m may not: split the power
+        h = pow(gamma, <double>(m // 2))
+        return (lr * h) * pow(gamma, <double>(m - m // 2))
+    return lr * g
+
+
+cdef void _k_plateau(floating* out, int64_t tau, int64_t n, const PlateauF* f,
+                     const PlateauI* g, const double* tab) noexcept nogil:
+    # m = floor(tau / size); kind 0: v = lr * rate**m (anchored geometric);
+    # kind 1: v = lr / (1 + rate m)
+    cdef int64_t size = g.size, kind = g.kind
+    cdef int64_t k = 0, m = tau // size, r = tau - m * size, run, jj, m0, cur = -1
+    cdef double a = 0.0, gi, gj
+    cdef floating v
+    while k < n:
+        if kind == 0:
+            # lr * gamma**m = ((lr * gamma**m0) * gamma**(64 i)) * gamma**j for m = m0 + 64 i + j
+            # with m0 on the 4096-grid: the anchor exponent is exact in double and the anchor is
+            # computed once per 4096 plateaus; every factor is one rounding
+            m0 = m & ~(_BLOCK - 1)
+            if m0 != cur:
+                a = _scaled_pow(f.lr, f.rate, m0)
+                cur = m0
+            gi = tab[(m - m0) >> 6]
+            gj = tab[64 + ((m - m0) & 63)]
+            if a == 0.0 and f.rate <= 1.0:
+                v = 0  # lr gamma**m0 underflowed and gamma <= 1: so has every later plateau
+            elif fabs(a) <= 1.7e308 and 0.0 < gi <= 1.7e308 and 0.0 < gj <= 1.7e308:
+                v = <floating>((a * gi) * gj)
+            else:
+                v = <floating>_scaled_pow(f.lr, f.rate, m)  # a table factor left the double range
+        else:
+            v = <floating>(f.lr / (1.0 + f.rate * <double>m))
+        run = size - r
+        if run > n - k:
+            run = n - k
+        for jj in range(run):
+            out[k + jj] = v
+        k += run
+        m += 1
+        r = 0
+
+
+cdef void _k_cos2(floating* out, int64_t tau, int64_t n, const Cos2F* f, const Cos2I* g,
+                  const double* tab) noexcept nogil:
+    # v = low + (peak * decay**c - low) * cos(w * (p + phase))**2,  p = tau mod period,
+    # c = tau div period (period 0: p = tau, c = 0). cos(w * (p0 + 64 i + j + phase)) by angle
+    # addition from the anchor p0 (libm) and two tables.
+    cdef int64_t period = g.period
+    cdef const double* bc = tab
+    cdef const double* bs = tab + 64
+    cdef double sc[64]   # local copies: provably not aliased by `out`
+    cdef double ss[64]
+    cdef double lo = f.low, amp, w = f.w, off = f.phase
+    cdef double A, B, ai, bi, c, phi
+    cdef int64_t k = 0, p, p0, q, lim, cyc = 0
+    cdef int i, j, m, jj
+    for jj in range(64):
+        sc[jj] = tab[128 + jj]
+        ss[jj] = tab[192 + jj]
+    if period > 0:
+        cyc = tau // period
+        p = tau - cyc * period
+    else:
+        p = tau
+    while k < n:
+        amp = (f.peak * pow(f.decay, <double>cyc) if f.decay != 1.0 else f.peak) - lo
+        while k < n:
+            p0 = p & ~(_BLOCK - 1)
+            if p0 == 0 and off == 0.0:
+                A = 1.0
+                B = 0.0
+            else:
+                phi = w * (<double>p0 + off)
+                A = cos(phi)
+                B = sin(phi)
+            lim = _BLOCK
+            if period > 0 and period - p0 < lim:
+                lim = period - p0
+            q = p - p0
+            i = <int>(q >> 6)
+            j = <int>(q & 63)
+            while q < lim and k < n:
+                ai = A * bc[i] - B * bs[i]
+                bi = B * bc[i] + A * bs[i]
+                m = 64 - j
+                if m > n - k:
+                    m = <int>(n - k)
+                if m > lim - q:
+                    m = <int>(lim - q)
+                # lo + amp cos**2 (not lo +- (sqrt|amp| cos)**2, a multiply cheaper but no longer
+                # exactly max_lr at the peak)
+                for jj in range(m):
+                    c = ai * sc[j + jj] - bi * ss[j + jj]
+                    out[k + jj] = <floating>(lo + amp * (c * c))
+                k += m
+                q += m
+                i += 1
+                j = 0
+            p = p0 + q
+            if period > 0 and p == period:
+                p = 0
+                cyc += 1
+                break
+
+
+cdef inline double _poly_g(double x, int64_t kind, double e) noexcept nogil:
+    if kind == 1:
+        return x
+    if kind == 2:
+        return x * x
+    if kind == 3:
+        return sqrt(x)
+    if kind == 4:
+        return 1.0 / sqrt(x)
+    return pow(x, e)
+
+
+cdef inline double _reverse_power(int64_t u, int64_t anchor, double inv, double e) noexcept nogil:
+    # (u / d2)**e for u = anchor - tau. Near x = u / d2 = 1, pow would multiply the rounding of x by
+    # e (1e-12 for e = 5000): there exp(e * log1p(-tau / d2)) keeps -tau / d2 exact to an ulp. Near
+    # x = 0, log1p(-tau / d2) is ill-conditioned instead and pow(x, e) is the accurate form.
+    if 2 * u >= anchor:
+        return exp(e * log1p(-<double>(anchor - u) * inv))
+    return pow(<double>u * inv, e)
+
+
+cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
+                       double inv, int64_t kind, double e, int64_t anchor) noexcept nogil:
+    # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double).
+    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power.
+    cdef double x0 = <double>u0, x
+    cdef int64_t done = 0
+    cdef int kk, m
+    while done < n:
+        m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+        x0 = <double>u0 + sgn * <double>done
+        if kind == 1:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
+        elif kind == 2:
+            for kk in range(m):
+                x = (x0 + sgn * <double>kk) * inv
+                out[done + kk] = <floating>(a + b * (x * x))
+        elif kind == 3:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) * inv))
+        elif kind == 4:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b / sqrt((x0 + sgn * <double>kk) * inv))
+        elif sgn < 0.0:
+            for kk in range(m):
+                out[done + kk] = <floating>(
+                    a + b * _reverse_power(u0 - done - kk, anchor, inv, e))
+        else:
+            for kk in range(m):
+                out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
+        done += m
+
+
+cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
+                  const double* coef) noexcept nogil:
+    # x = u / scale with u = anchor - tau (reverse) or u = tau;  v = low + amp * g(x), g by kind:
+    # 0: x**power, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u is an exact integer.
+    #
+    # With series (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
+    # sqrt per step once u >= 512: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
+    #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
+    # with m <= 9 and |r| <= 1/64 (anchors every 8 or 64 steps, u0 >= 512 or 4096) while
+    # u < 2**16 at the 4096-block start, then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096
+    # steps, growing with u); below u0 = 512 the direct formula. The grid depends on the step
+    # only, so every window gives the same bits; both truncation errors are below 1e-17 (checked
+    # when the plan is built).
+    cdef int64_t anchor = g.anchor, kind = g.kind, k = 0, t, t0, tb, u0, ub, q, run, G
+    cdef bint deg9
+    cdef bint rev = g.reverse != 0
+    cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, sgn, A, st, r, P
+    cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
+    cdef int kk, m
+    sgn = -1.0 if rev else 1.0
+    if not g.series:
+        u0 = anchor - tau if rev else tau
+        if u0 <= _TWO53 - n and anchor <= _TWO53:
+            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor)
+        else:
+            for k in range(n):
+                if rev and kind == 0:
+                    out[k] = <floating>(a + b * _reverse_power(u0 - k, anchor, inv, e))
+                else:
+                    out[k] = <floating>(
+                        a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
+        return
+    c0, c1, c2, c3, c4 = coef[0], coef[1], coef[2], coef[3], coef[4]
+    c5, c6, c7, c8, c9 = coef[5], coef[6], coef[7], coef[8], coef[9]
+    while k < n:
+        t = tau + k
+        tb = t & ~(_BLOCK - 1)
+        ub = anchor - tb if rev else tb
+        if ub >= 65536:
+            # anchors every G = 2**floor(log2(ub / 1024)) steps (64 ... 4096), so |r| < 1.1e-3 and
+            # six terms of the series suffice; an anchor per G steps amortises its pow/sqrt
+            G = 64
+            while G < _BLOCK and (G << 1) <= (ub >> 10):
+                G <<= 1
+            t0 = t & ~(G - 1)
+            deg9 = False
+        else:
+            # 10 terms, |r| <= 1/64: anchors every 64 steps while u >= 4096 there, every 8 steps
+            # while u >= 512 (an anchor per 8 steps still beats a pow per step)
+            t0 = t & ~(<int64_t>63)
+            G = 64
+            deg9 = True
+            if (anchor - t0 if rev else t0) < 4096:
+                t0 = t & ~(<int64_t>7)
+                G = 8
+        u0 = anchor - t0 if rev else t0
+        q = t - t0
+        run = G - q
+        if run > n - k:
+            run = n - k
+        if u0 < 64 * G:
+            # too close to 0 for the series: the direct formula (u < 2**53 here)
+            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor)
+            k += run
+            continue
+        if kind == 4:
+            A = b / sqrt(<double>u0 * inv)
+        else:
+            A = b * pow(<double>u0 * inv, e)
+        st = sgn / <double>u0
+        m = <int>run
+        if deg9:
+            for kk in range(m):
+                r = <double>(<int>q + kk) * st
+                P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r
+                      + c2) * r + c1) * r + c0
+                out[k + kk] = <floating>(a + A * P)
+        else:
+            for kk in range(m):
+                r = <double>(<int>q + kk) * st
+                P = ((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+                out[k + kk] = <floating>(a + A * P)
+        k += run
+
+
+cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const InvTimeF* f) noexcept nogil:
+    # v = lr / (1 + rate * tau)
+    cdef double a = f.lr, r = f.rate, x0
+    cdef int64_t k, done = 0
+    cdef int kk, m
+    if tau <= _TWO53 - n:
+        while done < n:
+            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+            x0 = <double>(tau + done)
+            for kk in range(m):
+                out[done + kk] = <floating>(a / (1.0 + r * (x0 + <double>kk)))
+            done += m
+    else:
+        for k in range(n):
+            out[k] = <floating>(a / (1.0 + r * <double>(tau + k)))
+
+
+cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const TriI* g,
+                 const double* tab) noexcept nogil:
+    # Smith's triangular cycle (period up + down, phase p = tau mod period, cycle c = tau div period):
+    # x = p on the way up (p < up), period - p on the way down; slope = amp / up or amp / down;
+    # v = base + (slope * x) * scale,  scale = 1 | 0.5**c | gamma**tau   (mode 0 | 1 | 2);
+    # at the top (p = up) v = base + amp * scale.
+    # Periods are < 2**52 (validated), so phases are exact in double.
+    cdef int64_t up = g.up, down = g.down, mode = g.mode
+    cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
+    cdef double base = f.base, sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0
+    cdef double gj[64]   # gamma**j, a local copy (exp_range)
+    cdef int kk, m, j, jj, r
+    if mode == 2:
+        for kk in range(64):
+            gj[kk] = tab[64 + kk]
+    while k < n:
+        t = tau + k
+        c = t // period
+        p = t - c * period
+        if mode == 1:
+            sc = ldexp(1.0, <int>(-c)) if c < 2000 else 0.0
+        if p == up:
+            # the top of the cycle: frac = 1 exactly, so the value is base + amp * scale (max_lr
+            # when the scale is 1), not base + (amp / up) * up
+            if mode == 2:
+                e = t & ~(_BLOCK - 1)
+                sc = (pow(f.gamma, <double>e) * tab[(t - e) >> 6]) * gj[t & 63]
+            out[k] = <floating>(base + f.amp * sc)
+            k += 1
+            continue
+        if p < up:
+            run = up - p
+            x0 = <double>p
+            sgn = 1.0
+            slope = f.amp / <double>up
+        else:
+            run = period - p
+            x0 = <double>(period - p)
+            sgn = -1.0
+            slope = f.amp / <double>down
+        if run > n - k:
+            run = n - k
+        done = 0
+        while done < run:
+            m = <int>(run - done if run - done < _CHUNK else _CHUNK)
+            xs = x0 + sgn * <double>done
+            if mode == 2:
+                # scale = gamma**e = (pow(gamma, e0) * gamma**(64 i)) * gamma**j (as in _k_plateau),
+                # one 64-step row at a time so the inner loop vectorises
+                kk = 0
+                while kk < m:
+                    e = t + done + kk
+                    if kk == 0 or (e & (_BLOCK - 1)) == 0:
+                        a = pow(f.gamma, <double>(e & ~(_BLOCK - 1)))
+                    ai = a * tab[(e & (_BLOCK - 1)) >> 6]
+                    j = <int>(e & 63)
+                    r = 64 - j if m - kk > 64 - j else m - kk
+                    for jj in range(r):
+                        out[k + done + kk + jj] = <floating>(
+                            base + (slope * (xs + sgn * <double>(kk + jj))) * (ai * gj[j + jj]))
+                    kk += r
+            else:
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * sc)
+            done += m
+        k += run
+
+
+cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
+                    const double* tables) noexcept nogil:
+    # Plan() checked every segment (_check_segment), so the family code is known here.
+    cdef int64_t fam = seg[FAMILY]
+    cdef const int64_t* ints = seg + INTS
+    cdef const double* tab = tables + seg[TAB]
+    if fam == CONST:
+        _k_const(out, n, <const ConstF*>d)
+    elif fam == LINEAR:
+        _k_linear(out, tau, n, <const LinearF*>d)
+    elif fam == EXP:
+        _k_exp(out, tau, n, <const ExpF*>d, tab)
+    elif fam == PLATEAU:
+        _k_plateau(out, tau, n, <const PlateauF*>d, <const PlateauI*>ints, tab)
+    elif fam == COS2:
+        _k_cos2(out, tau, n, <const Cos2F*>d, <const Cos2I*>ints, tab)
+    elif fam == POLY:
+        _k_poly(out, tau, n, <const PolyF*>d, <const PolyI*>ints, tab)
+    elif fam == INVTIME:
+        _k_invtime(out, tau, n, <const InvTimeF*>d)
+    elif fam == TRI:
+        _k_tri(out, tau, n, <const TriF*>d, <const TriI*>ints, tab)

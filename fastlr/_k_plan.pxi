@@ -1,0 +1,146 @@
+cdef inline Py_ssize_t _find_segment(const int64_t* iseg, Py_ssize_t nseg, int64_t t) noexcept nogil:
+    # last segment whose begin <= t (segment 0 begins at 0)
+    cdef Py_ssize_t lo = 0, hi = nseg - 1, mid
+    while lo < hi:
+        mid = (lo + hi + 1) >> 1
+        if iseg[mid * NI + BEGIN] <= t:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+cdef void fill_plan(const int64_t* iseg, const double* dseg, const double* tables, Py_ssize_t nseg,
+                    floating* out, int64_t start, int64_t n) noexcept nogil:
+    """Values of global steps start ... start+n-1 into out[0:n]. The caller guarantees
+    start >= 0, n >= 0 and start + n - 1 <= 2**63 - 1."""
+    cdef Py_ssize_t s
+    cdef int64_t m, tau
+    cdef const int64_t* seg
+    if n <= 0:
+        return
+    s = _find_segment(iseg, nseg, start)
+    while True:
+        seg = iseg + s * NI
+        if s == nseg - 1 or iseg[(s + 1) * NI + BEGIN] - start >= n:
+            m = n
+        else:
+            m = iseg[(s + 1) * NI + BEGIN] - start
+        tau = start - seg[BEGIN] + seg[OFFSET]
+        _k_family(out, tau, m, seg, dseg + s * NDBL, tables)
+        n -= m
+        if n == 0:
+            return
+        out += m
+        start += m
+        s += 1
+
+
+cdef int64_t gather_plan(const int64_t* iseg, const double* dseg, const double* tables,
+                         Py_ssize_t nseg, const int64_t* steps, int64_t n,
+                         double* out) noexcept nogil:
+    """out[k] = value at steps[k]; returns the index of the first negative step, or -1."""
+    cdef int64_t k, t
+    cdef Py_ssize_t s
+    for k in range(n):
+        t = steps[k]
+        if t < 0:
+            return k
+        s = _find_segment(iseg, nseg, t)
+        _k_family(out + k, t - iseg[s * NI + BEGIN] + iseg[s * NI + OFFSET], 1,
+                  iseg + s * NI, dseg + s * NDBL, tables)
+    return -1
+
+
+
+
+@cython.final
+cdef class Plan:
+    """A compiled schedule: the segment tables the interpreter walks. Immutable.
+
+    ``Plan(iseg, dseg, tables)`` copies the three arrays (int64 ``(n, N_INT_COLUMNS)``, float64
+    ``(n, N_FLOAT_COLUMNS)``, float64 1-D), makes the copies read-only and checks every segment the
+    kernels could otherwise run out of bounds with: known family codes, begins increasing from 0,
+    offsets within the begins, integer parameters the kernels divide or index by, and the reach of
+    each segment's tables. A plan that passes cannot crash a kernel, whoever built it."""
+    cdef readonly object iseg
+    cdef readonly object dseg
+    cdef readonly object tables
+    cdef const int64_t* _i
+    cdef const double* _d
+    cdef const double* _t
+    cdef Py_ssize_t _n
+
+    def __cinit__(self, iseg, dseg, tables):
+        iseg = np.array(iseg, dtype=np.int64, order="C", copy=True)
+        dseg = np.array(dseg, dtype=np.float64, order="C", copy=True)
+        tables = np.array(tables, dtype=np.float64, order="C", copy=True).reshape(-1)
+        if tables.shape[0] == 0:
+            tables = np.zeros(1)
+        for a in (iseg, dseg, tables):
+            a.flags.writeable = False
+        if iseg.ndim != 2 or dseg.ndim != 2 or iseg.shape[0] < 1 or iseg.shape[1] != NI \
+                or dseg.shape[1] != NDBL or dseg.shape[0] != iseg.shape[0]:
+            raise ValueError(f"a plan needs iseg of shape (n >= 1, {NI}) and dseg of shape "
+                             f"(n, {NDBL}); got {iseg.shape} and {dseg.shape}")
+        cdef const int64_t[:, ::1] iv = iseg
+        cdef const double[:, ::1] dv = dseg
+        cdef const double[::1] tv = tables
+        cdef Py_ssize_t k
+        for k in range(iv.shape[0]):
+            if iv[k, BEGIN] != 0 if k == 0 else iv[k, BEGIN] <= iv[k - 1, BEGIN]:
+                raise ValueError(f"plan segment {k}: begins must increase from 0, got "
+                                 f"{iv[k, BEGIN]}")
+            if iv[k, OFFSET] < 0 or iv[k, OFFSET] > iv[k, BEGIN]:
+                raise ValueError(f"plan segment {k}: offset {iv[k, OFFSET]} must be in [0, begin "
+                                 f"{iv[k, BEGIN]}]")
+            msg = _check_segment(&iv[k, 0], &dv[k, 0], tv.shape[0])
+            if msg is not None:
+                raise ValueError(f"plan segment {k}: {msg}")
+        self.iseg, self.dseg, self.tables = iseg, dseg, tables
+        self._i = &iv[0, 0]
+        self._d = &dv[0, 0]
+        self._t = &tv[0]
+        self._n = iv.shape[0]
+
+    @property
+    def n_segments(self):
+        return self._n
+
+    def value(self, t):
+        """The value at one step (a Python int >= 0), as a Python float."""
+        cdef int64_t s = _as_step(t, "t")
+        cdef double v
+        fill_plan(self._i, self._d, self._t, self._n, &v, s, 1)
+        return v
+
+    def fill(self, out, start=0):
+        """Write the values of steps start ... start+len(out)-1 into `out`; return `out`."""
+        cdef Py_buffer view
+        cdef int64_t s = _as_step(start, "start")
+        cdef int64_t n
+        cdef int kind = _acquire(out, &view, 1, "out")
+        try:
+            n = view.shape[0]
+            _check_window(s, n)
+            if kind == 2:
+                with nogil:
+                    fill_plan(self._i, self._d, self._t, self._n, <double*>view.buf, s, n)
+            else:
+                with nogil:
+                    fill_plan(self._i, self._d, self._t, self._n, <float*>view.buf, s, n)
+        finally:
+            PyBuffer_Release(&view)
+        return out
+
+    def gather(self, const int64_t[::1] steps, double[::1] out):
+        """out[k] = value at steps[k]. Raises ValueError naming the first negative
+        step (and its index); `out` is then partly written (scratch)."""
+        cdef int64_t bad = -1, n = steps.shape[0]
+        if out.shape[0] != n:
+            raise ValueError(f"steps and out differ in length: {n} and {out.shape[0]}")
+        if n:
+            with nogil:
+                bad = gather_plan(self._i, self._d, self._t, self._n, &steps[0], n, &out[0])
+        if bad >= 0:
+            raise ValueError(f"steps must be >= 0, got {steps[bad]} at flat index {bad}")

@@ -1,0 +1,319 @@
+"""The base of every schedule: :class:`Schedule`, the registry of schedule classes, serialisation
+(:func:`from_dict`) and scaling (:class:`Scaled`).
+
+Step convention (every schedule): the value at step ``t`` (t = 0, 1, 2, ...) is the learning rate of
+the (t+1)-th optimizer update, as in torch, optax, keras and timm. Steps are 64-bit: any integer in
+[0, 2**63 - 1] is a valid step.
+
+This module imports neither :mod:`fastlr.schedules` nor :mod:`fastlr.compose`; both build on it.
+
+The registry maps names to classes. fastlr's own classes are registered under their class name and
+aliases (``"CosineAnnealing"``, ``"cosine"``); a class defined outside fastlr is registered under its
+qualified name (``"mypackage.module.MySchedule"``) and its aliases only where no fastlr name has them,
+so a user class can never take over a built-in name in :func:`from_dict`, pickles or
+:func:`fastlr.grid`.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, Tuple
+
+import numpy as np
+
+from fastlr import plan
+from fastlr._dispatch import kernels
+from fastlr.validate import INT64_MAX, check_dtype, check_rate, check_step, check_steps, suggest
+
+__all__ = ["Schedule", "Scaled", "from_dict", "registry", "lookup", "schedule_classes",
+           "parameters"]
+
+_CLASSES: Dict[str, type] = {}   # registry key -> class
+_ALIASES: Dict[str, str] = {}    # alias -> registry key
+_FAST_DTYPES = {np.float64: np.dtype(np.float64), np.float32: np.dtype(np.float32)}
+
+
+def _is_builtin(cls: type) -> bool:
+    return cls.__module__ == "fastlr" or cls.__module__.startswith("fastlr.")
+
+
+def _register(cls: type) -> None:
+    if _is_builtin(cls):
+        key = cls.__name__
+        if key in _CLASSES:
+            raise TypeError(f"fastlr already has a schedule class named {key!r}")
+    else:
+        key = f"{cls.__module__}.{cls.__qualname__}"
+    _CLASSES[key] = cls
+    cls._registry_key = key
+    for alias in cls._aliases:
+        owner = _ALIASES.get(alias)
+        if owner is None or not _is_builtin(_CLASSES[owner]):
+            _ALIASES[alias] = key
+
+
+def schedule_classes() -> Dict[str, type]:
+    """Every registered schedule class by its registry name (fastlr's own by class name, others by
+    qualified name), without aliases."""
+    return dict(_CLASSES)
+
+
+def registry() -> Dict[str, type]:
+    """Schedule classes by name, aliases included (e.g. ``"cosine"`` -> CosineAnnealing)."""
+    out = dict(_CLASSES)
+    out.update({alias: _CLASSES[key] for alias, key in _ALIASES.items()})
+    return out
+
+
+def aliases() -> Dict[str, str]:
+    """alias -> registry name (``"cosine"`` -> ``"CosineAnnealing"``)."""
+    return dict(_ALIASES)
+
+
+def lookup(name: str) -> type:
+    """The schedule class called `name`: a registry name or an alias (aliases are
+    case-insensitive, ``-`` and ``_`` alike). Unknown names raise ValueError with the closest
+    matches."""
+    if not isinstance(name, str):
+        raise TypeError(f"schedule name must be a string, got {name!r}")
+    if name in _CLASSES:
+        return _CLASSES[name]
+    key = name.lower().replace("-", "_")
+    if key in _ALIASES:
+        return _CLASSES[_ALIASES[key]]
+    raise ValueError(f"unknown schedule {name!r}{suggest(name, [*_CLASSES, *_ALIASES])}; "
+                     f"known schedules: {', '.join(sorted(_CLASSES))}")
+
+
+def parameters(cls: type) -> Dict[str, str]:
+    """The constructor parameters of a schedule class and their kinds, in order: ``"rate"``,
+    ``"real"``, ``"steps"`` (an integer step count), ``"bool"``, ``"choice"``, ``"steps_list"``,
+    ``"rate_list"``, ``"schedule"``, ``"schedule_list"``, each optionally followed by ``"?"``
+    (may be None). Declared by each class in ``_fields``; the command line and config files parse
+    strings by them."""
+    return dict(cls._fields)
+
+
+class Schedule:
+    """Base class of every fastlr schedule: a pure function of the integer step.
+
+    Subclasses declare ``_fields`` (constructor parameters in order, each with its kind: see
+    :func:`parameters`), validate them in ``__init__`` (ending with ``self._init(**params)``) and
+    describe themselves as plan segments in :meth:`segments`. Everything else — filling, scalar
+    and gather calls, equality, hashing, serialisation — lives here and runs through the same
+    compiled plan.
+    """
+
+    __slots__ = ("_params", "_plan")
+    _fields: ClassVar[Tuple[Tuple[str, str], ...]] = ()
+    _aliases: ClassVar[Tuple[str, ...]] = ()
+    _registry_key: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for field, _kind in cls._fields:
+            if not hasattr(cls, field):
+                setattr(cls, field, property(lambda self, _f=field: self._params[_f],
+                                             doc=f"The ``{field}`` parameter."))
+        if not cls.__name__.startswith("_"):
+            _register(cls)
+
+    def _init(self, **params: Any) -> None:
+        object.__setattr__(self, "_params", params)
+        object.__setattr__(self, "_plan", plan.compile_plan(self.segments()))
+
+    def segments(self) -> list:  # pragma: no cover - every concrete class overrides it
+        """The schedule as a list of :class:`fastlr.plan.Segment` (composition works on these)."""
+        raise NotImplementedError
+
+    @property
+    def plan(self) -> Any:
+        """The compiled plan (a ``Plan`` of the kernels in use): what fills, sweeps and dask
+        blocks run."""
+        return self._plan
+
+    # ---------------------------------------------------------------------------- evaluation
+    def fill(self, out: np.ndarray, start: int = 0) -> np.ndarray:
+        """Write the values of steps ``start … start+len(out)-1`` into ``out`` and return ``out``.
+
+        ``out`` must be a writeable, 1-D, C-contiguous, aligned, native-order numpy array of
+        float32 or float64. float64 values are computed directly; float32 values are the float64
+        values rounded once. The GIL is released while the kernel runs. Invalid ``out`` or
+        ``start`` raise TypeError/ValueError before anything is written.
+        """
+        return self._plan.fill(out, start)
+
+    def array(self, n: int, start: int = 0, dtype: Any = np.float64, *,
+              out: np.ndarray | None = None) -> np.ndarray:
+        """The values of steps ``start … start+n-1`` as a new array of ``dtype`` (float32/64).
+
+        With ``out``, fill it instead: ``n`` must equal ``len(out)`` and ``dtype`` its dtype.
+        Every argument is checked before anything is allocated; an array too large for memory
+        raises MemoryError naming ``n`` and the size in bytes.
+        """
+        if out is None and type(n) is int and type(start) is int and 0 <= n and 0 <= start \
+                and start + n <= INT64_MAX + 1 and n < (1 << 40):
+            dt = _FAST_DTYPES.get(dtype) if type(dtype) is type else None
+            if dt is not None:
+                # the common call, without the generic checks
+                return self._plan.fill(_allocate(n, dt), start)
+        n = check_steps(n, "n", minimum=0)
+        dt = check_dtype(dtype)
+        start = check_step(start, "start")
+        kernels.check_window(start, n)
+        if out is not None:
+            kernels.check_output(out)
+            if out.dtype != dt:
+                raise TypeError(f"dtype={dt} disagrees with out.dtype={out.dtype}")
+            if out.shape[0] != n:
+                raise ValueError(f"n={n} disagrees with len(out)={out.shape[0]}")
+            return self._plan.fill(out, start)
+        return self._plan.fill(_allocate(n, dt), start)
+
+    def __call__(self, t: Any) -> Any:
+        """The value at step ``t``.
+
+        An integer gives a Python float. An integer array (any shape; lists work too) gives a
+        float64 array of the same shape, computed by a compiled gather in any order of steps;
+        its values equal the corresponding elements of ``fill`` bit for bit.
+        """
+        if type(t) is int or isinstance(t, np.integer):
+            return self._plan.value(t)
+        if not (isinstance(t, (np.ndarray, list, tuple)) or hasattr(t, "__array__")) \
+                or isinstance(t, np.generic):
+            return self._plan.value(t)  # a clear TypeError for floats, bools, strings...
+        steps = _as_step_array(t)
+        flat = np.ascontiguousarray(steps, dtype=np.int64).reshape(-1)
+        out = np.empty(flat.shape[0], dtype=np.float64)
+        self._plan.gather(flat, out)
+        return out.reshape(steps.shape)
+
+    # ---------------------------------------------------------------------------- identity
+    @property
+    def params(self) -> Dict[str, Any]:
+        """The constructor parameters, validated and normalised (a copy)."""
+        return dict(self._params)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain dict (JSON-safe) that :func:`fastlr.from_dict` turns back into an equal schedule.
+        Nested schedules become nested dicts, sequences become lists."""
+        return {"schedule": type(self)._registry_key,
+                **{k: _plain(v) for k, v in self._params.items()}}
+
+    @classmethod
+    def _from_params(cls, params: Dict[str, Any]) -> "Schedule":
+        return cls(**{k: _revive(v) for k, v in params.items()})
+
+    # ---------------------------------------------------------------------------- arithmetic
+    def __mul__(self, factor: Any) -> "Schedule":
+        if isinstance(factor, Schedule):
+            return NotImplemented
+        return Scaled(self, factor)
+
+    __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._params == other._params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(self._params.items())))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __reduce__(self):
+        # the class travels by reference (module and name), so a user class that shares a
+        # built-in's name unpickles as itself
+        return (type(self)._from_params, ({k: _plain(v) for k, v in self._params.items()},))
+
+
+def _allocate(n: int, dt: np.dtype) -> np.ndarray:
+    try:
+        return np.empty(n, dtype=dt)
+    except (MemoryError, ValueError):
+        raise MemoryError(f"n={n} steps of {dt} need {n * dt.itemsize:,} bytes, more than this "
+                          f"process can allocate; fill a smaller window at a time "
+                          f"(array(n, start=...)) or into a np.memmap") from None
+
+
+def _as_step_array(t: Any) -> np.ndarray:
+    """An integer array of steps from a (nested) list, tuple or array, or the precise error."""
+    try:
+        steps = np.asarray(t)
+    except ValueError as exc:  # ragged nesting
+        raise ValueError(f"steps must be a rectangular array of integers: {exc}") from None
+    if steps.dtype.kind not in "iu":
+        if steps.size == 0:
+            return steps.astype(np.int64)
+        if isinstance(t, (list, tuple)):
+            for x in np.array(t, dtype=object).ravel():  # name the bad one
+                check_step(x, "steps")
+        raise TypeError(f"steps must be an integer array, got dtype {steps.dtype}")
+    if steps.dtype.kind == "u" and steps.size and int(steps.max()) > INT64_MAX:
+        raise ValueError(f"steps must be <= 2**63 - 1, got {int(steps.max())}")
+    return steps
+
+
+def from_dict(d: Dict[str, Any]) -> Schedule:
+    """Rebuild a schedule from :meth:`Schedule.to_dict` output (the ``"schedule"`` key names the
+    class; aliases such as ``"cosine"`` are accepted)."""
+    if not isinstance(d, dict):
+        raise TypeError(f"from_dict expects a dict, got {type(d).__name__}")
+    if "schedule" not in d:
+        raise ValueError(f"the dict has no 'schedule' key naming the class: {d!r}")
+    params = dict(d)
+    cls = lookup(params.pop("schedule"))
+    return cls._from_params(params)
+
+
+def as_schedule(obj: Any, name: str) -> Schedule:
+    """A schedule, or a :meth:`Schedule.to_dict` dict of one; anything else is a TypeError naming
+    the parameter."""
+    if isinstance(obj, dict):
+        return from_dict(obj)
+    if not isinstance(obj, Schedule):
+        raise TypeError(f"{name} must be a fastlr schedule, got {obj!r} ({type(obj).__name__})")
+    return obj
+
+
+def _revive(value: Any) -> Any:
+    """Nested ``to_dict`` output back into schedules (inside lists too)."""
+    if isinstance(value, dict) and "schedule" in value:
+        return from_dict(value)
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Schedule):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Scaled(Schedule):
+    """``factor * inner(t)`` (what ``schedule * factor`` and ``factor * schedule`` build).
+
+    The factor multiplies the value parameters of every segment once, at construction (no extra
+    work per step), so values equal ``factor * inner(t)`` to within the accuracy contract
+    (1e-13 x the peak), not bit for bit: a product family agrees to an ulp or two, a ramp that
+    ends near zero can differ by more ulps of its small values.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("inner", "schedule"), ("factor", "rate"))
+    _aliases = ("scaled",)
+
+    def __init__(self, inner: Any, factor: float) -> None:
+        self._init(inner=as_schedule(inner, "inner"), factor=check_rate(factor, "factor"))
+
+    def segments(self) -> list:
+        return plan.scale(self._params["inner"].segments(), self._params["factor"])

@@ -1,0 +1,240 @@
+"""Schedules -> plans: the segment tables the compiled interpreter walks.
+
+A segment runs a kernel family on the local step ``tau = t - begin + offset``. The families, their
+parameter names and formulas are declared once, in the kernels (fastlr/_k_families.pxi: a struct of
+float and one of integer parameters per family); :data:`FAMILIES` adds what Python needs to know of
+each: which float parameters are *values* (multiplied when a schedule is scaled) and how to build its
+tables (once per segment, with the same libm the kernels use for anchors). Segments are built by
+name (:func:`segment`) and packed by :func:`compile_plan` into the kernels' column order.
+
+Composition is arithmetic on segment lists (truncate, concatenate, scale), never per step.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+from fastlr._dispatch import kernels
+from fastlr.validate import INT64_MAX
+
+Family = kernels.Family
+F = Family
+
+__all__ = ["Family", "FamilySpec", "FAMILIES", "Segment", "segment", "compile_plan", "truncate",
+           "scale", "const", "ramp", "exponential", "geometric_plateaus", "inverse_time_plateaus",
+           "cos2", "poly", "power_law", "inverse_time", "triangular"]
+
+
+class FamilySpec(NamedTuple):
+    """What the Python layer knows of a kernel family (its parameter names come from the kernels)."""
+    floats: Tuple[str, ...]          # float parameters, in column order
+    ints: Tuple[str, ...]            # integer parameters, in column order
+    values: Tuple[str, ...]          # float parameters scaled by ``c * schedule``
+    table: Optional[Callable[[Dict[str, Any]], Optional[np.ndarray]]]  # params -> tables or None
+
+
+def _families() -> Dict[Any, FamilySpec]:
+    layout = kernels.family_layout()
+    extra = {  # family: (value parameters, table builder)
+        F.CONST: (("value",), None),
+        F.LINEAR: (("base", "slope"), None),
+        F.EXP: (("lr",), lambda p: kernels.exp_tables(p["rate"])),
+        F.PLATEAU: (("lr",), lambda p: kernels.power_tables(p["rate"]) if p["kind"] == 0 else None),
+        F.COS2: (("low", "peak"), lambda p: kernels.angle_tables(p["w"])),
+        F.POLY: (("low", "amp"), lambda p: _binomial_series(p["power"]) if p["series"] else None),
+        F.INVTIME: (("lr",), None),
+        F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
+                else None),
+    }
+    if set(extra) != set(layout) or set(layout) != set(Family):
+        raise ImportError("fastlr.plan.FAMILIES does not match the kernels' families")
+    out = {}
+    for fam, (floats, ints) in layout.items():
+        values, table = extra[fam]
+        assert set(values) <= set(floats), (fam, values)
+        out[fam] = FamilySpec(floats, ints, values, table)
+    return out
+
+
+class Segment(NamedTuple):
+    """One segment of a plan (build it with :func:`segment`): ``length`` steps (None: forever; only
+    the last segment), a family, its float and integer parameters in column order, the local step
+    of its first global step, and its tables (shared by the pieces of a cut segment)."""
+    length: Optional[int]
+    family: Any
+    floats: Tuple[float, ...]
+    ints: Tuple[int, ...]
+    offset: int = 0
+    table: Optional[np.ndarray] = None
+
+    @property
+    def params(self) -> Dict[str, Any]:
+        """The parameters by name."""
+        spec = FAMILIES[self.family]
+        return {**dict(zip(spec.floats, self.floats)), **dict(zip(spec.ints, self.ints))}
+
+
+def segment(family: Any, length: Optional[int] = None, *, tau0: int = 0,
+            **params: Any) -> Segment:
+    """A segment of ``family`` running ``length`` steps (None: forever) from the local step
+    ``tau0``, with every parameter given by name (a missing or unknown name is an error: a
+    family's formula cannot silently read a default)."""
+    spec = FAMILIES[Family(family)]
+    names = set(spec.floats) | set(spec.ints)
+    if set(params) != names:
+        raise TypeError(f"{Family(family).name} segment: missing {sorted(names - set(params))}, "
+                        f"unknown {sorted(set(params) - names)}")
+    table = spec.table(params) if spec.table is not None else None
+    return Segment(length, Family(family), tuple(float(params[k]) for k in spec.floats),
+                   tuple(int(params[k]) for k in spec.ints), tau0, table)
+
+
+def const(value: float, length: Optional[int] = None) -> Segment:
+    return segment(F.CONST, length, value=value)
+
+
+def ramp(a: float, b: float, span: float, length: Optional[int], offset: float = 0.0) -> Segment:
+    """From a (at tau = -offset) to b (at tau = span - offset): a + (b - a) (tau + offset) / span,
+    with the slope computed without underflow for tiny rates."""
+    if b != a and abs((b - a) / span) < 2.0**-960:
+        slope = ((b - a) * 2.0**600) / span
+        return segment(F.LINEAR, length, base=a + (slope * offset) * 2.0**-600, slope=slope,
+                       scale=2.0**-600)
+    slope = (b - a) / span
+    return segment(F.LINEAR, length, base=a + slope * offset, slope=slope, scale=1.0)
+
+
+def exponential(lr: float, rate: float, length: Optional[int] = None) -> Segment:
+    """lr * exp(-rate * tau)."""
+    return segment(F.EXP, length, lr=lr, rate=rate)
+
+
+def geometric_plateaus(lr: float, gamma: float, size: int, length: Optional[int] = None) -> Segment:
+    """lr * gamma ** floor(tau / size)."""
+    return segment(F.PLATEAU, length, lr=lr, rate=gamma, size=size, kind=0)
+
+
+def inverse_time_plateaus(lr: float, rate: float, size: int,
+                          length: Optional[int] = None) -> Segment:
+    """lr / (1 + rate * floor(tau / size))."""
+    return segment(F.PLATEAU, length, lr=lr, rate=rate, size=size, kind=1)
+
+
+def cos2(low: float, peak: float, half_period: float, *, period: int = 0, offset: float = 0.0,
+         decay: float = 1.0, length: Optional[int] = None) -> Segment:
+    """low + (peak decay**c - low) cos²(pi (p + offset) / (2 half_period)): from peak to low over
+    half_period steps (which may be fractional); periodic with `period` if > 0."""
+    return segment(F.COS2, length, low=low, peak=peak, w=math.pi / (2 * half_period),
+                   phase=offset, decay=decay, period=period)
+
+
+def poly(low: float, amp: float, horizon: int, power: float, *, reverse: bool,
+         length: Optional[int] = None) -> Segment:
+    """low + amp * x**power, x = (horizon - tau) / horizon (reverse) or tau / horizon."""
+    return power_law(low, amp, horizon, float(horizon), power, reverse=reverse, length=length)
+
+
+_POWER_KINDS = {1.0: 1, 2.0: 2, 0.5: 3, -0.5: 4}   # powers with a cheaper form than pow
+
+
+def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *, reverse: bool,
+              length: Optional[int] = None, offset: int = 0) -> Segment:
+    """low + amp * (u / scale)**power with u = anchor - tau (reverse) or u = tau."""
+    kind = _POWER_KINDS.get(power, 0)
+    series = kind in (0, 4) and _binomial_series(power) is not None
+    return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
+                   anchor=anchor, kind=kind, reverse=int(reverse), series=int(series))
+
+
+def _binomial_series(p: float, terms: int = 10, r_max: float = 1 / 64) -> Optional[np.ndarray]:
+    """binom(p, m) for m < terms, if the truncated series of (1 + r)**p is good to 1e-17 for
+    |r| <= r_max (the kernel's bound); None otherwise (the kernel then calls pow per step)."""
+    coef = [1.0]
+    for m in range(1, terms + 1):
+        coef.append(coef[-1] * (p - m + 1) / m)
+    # both regimes of the kernel: 10 terms for |r| <= 1/64, 6 terms for |r| <= 1.1e-3
+    for n_terms, bound in ((terms, r_max), (6, 1.1e-3)):
+        if bound * max(1.0, abs(p)) >= 0.5:
+            return None
+        tail = abs(coef[n_terms]) * bound**n_terms / (1 - bound * max(1.0, abs(p)))
+        if not math.isfinite(tail) or tail > 1e-17:
+            return None
+    return np.array(coef[:terms])
+
+
+def inverse_time(lr: float, rate: float, length: Optional[int] = None) -> Segment:
+    """lr / (1 + rate * tau)."""
+    return segment(F.INVTIME, length, lr=lr, rate=rate)
+
+
+def triangular(base: float, amp: float, up: int, down: int, mode: int, gamma: float) -> Segment:
+    """Smith's triangular cycle (see _k_tri): mode 0 triangular, 1 triangular2, 2 exp_range."""
+    return segment(F.TRI, None, base=base, amp=amp, gamma=gamma, up=up, down=down, mode=mode)
+
+
+def truncate(segments: Sequence[Segment], total: int) -> list:
+    """The first `total` steps of a segment list (a prefix, the crossing segment cut short)."""
+    out, rest = [], total
+    for s in segments:
+        if s.length is None or s.length >= rest:
+            out.append(s._replace(length=rest))
+            return out
+        out.append(s)
+        rest -= s.length
+    raise AssertionError("a segment list must end with a segment that runs forever")
+
+
+def scale(segments: Sequence[Segment], factor: float) -> list:
+    """Segments whose values are multiplied by `factor` (the value parameters of each family)."""
+    out = []
+    for s in segments:
+        spec = FAMILIES[s.family]
+        floats = tuple(x * factor if name in spec.values else x
+                       for name, x in zip(spec.floats, s.floats))
+        out.append(s._replace(floats=floats))
+    return out
+
+
+def compile_plan(segments: Sequence[Segment]) -> Any:
+    """Lay segments end to end from step 0 into the arrays of a compiled ``kernels.Plan``."""
+    segs, begin = [], 0
+    for s in segments:
+        if s.length is not None and s.length <= 0:
+            continue
+        segs.append(s)
+        if s.length is None:
+            break
+        begin += s.length
+        if begin > INT64_MAX:
+            break  # the segments after this one begin past the last representable step
+    else:
+        raise AssertionError("a plan must end with a segment that runs forever")
+    n = len(segs)
+    C = kernels.Column
+    iseg = np.zeros((n, kernels.N_INT_COLUMNS), dtype=np.int64)
+    dseg = np.zeros((n, kernels.N_FLOAT_COLUMNS), dtype=np.float64)
+    tables: list = []
+    placed: dict = {}
+    begin, ntab = 0, 0
+    for k, s in enumerate(segs):
+        iseg[k, C.BEGIN] = begin
+        iseg[k, C.OFFSET] = s.offset
+        iseg[k, C.FAMILY] = int(s.family)
+        iseg[k, C.INTS:C.INTS + len(s.ints)] = s.ints
+        dseg[k, :len(s.floats)] = s.floats
+        if s.table is not None:
+            key = id(s.table)
+            if key not in placed:  # segments cut from one segment share its table
+                placed[key] = ntab
+                tables.append(s.table)
+                ntab += len(s.table)
+            iseg[k, C.TAB] = placed[key]
+        if s.length is not None:
+            begin += s.length
+    tab = np.concatenate(tables) if tables else np.zeros(1)
+    return kernels.Plan(iseg, dseg, tab)
+
+
+FAMILIES: Dict[Any, FamilySpec] = _families()
