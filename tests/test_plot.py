@@ -149,11 +149,11 @@ def test_boundaries_explicit_and_from_the_schedule():
     ax = fastlr.plot(pc, 1000)
     assert [line.get_xdata()[0] for line in ax.get_lines()[1:]] == [300, 700]
 
-    class WithMethod(fastlr.Cyclical):
+    class _WithMethod(fastlr.Cyclical):
         def phase_boundaries(self, n_steps):
             return list(range(0, n_steps, self.cycle_steps))[1:]
 
-    ax = fastlr.plot(WithMethod(0.1, 250), 1000)
+    ax = fastlr.plot(_WithMethod(0.1, 250), 1000)
     assert [line.get_xdata()[0] for line in ax.get_lines()[1:]] == [250, 500, 750]
     ax = fastlr.plot(pc, 1000, boundaries=[])
     assert len(ax.get_lines()) == 1
@@ -230,8 +230,9 @@ def test_save_replaces_an_existing_file(tmp_path):
     assert png_size(path) == (100, 80)
 
 
-class Boom(fastlr.Cyclical):
-    """A schedule that fails if it is evaluated."""
+class _Boom(fastlr.Cyclical):
+    """A schedule that fails if it is evaluated. (Test subclasses are named with a leading
+    underscore: other names are added to fastlr's registry, with the parent's aliases.)"""
 
     def fill(self, out, start=0):
         raise AssertionError("computed before checking the arguments")
@@ -241,7 +242,7 @@ class Boom(fastlr.Cyclical):
 
 
 def test_save_checks_the_path_before_computing(tmp_path):
-    boom = Boom(0.1, 100)
+    boom = _Boom(0.1, 100)
     with pytest.raises(AssertionError):
         save_plot(boom, tmp_path / "lr.png", BIG)  # the test's premise: boom fails if evaluated
     with pytest.raises(ValueError) as info:

@@ -59,12 +59,12 @@ def test_own_function(lr_benchmark):
     assert lr[500] == 0.05 and lr[-1] == 0.1
 
 
-class NoReference(fastlr.Constant):
+class _NoReference(fastlr.Constant):
     pass
 
 
 def test_no_reference(lr_benchmark):
-    lr = lr_benchmark(NoReference(0.5), 1000)
+    lr = lr_benchmark(_NoReference(0.5), 1000)
     assert np.all(lr == 0.5)
 '''
 
