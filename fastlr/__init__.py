@@ -35,6 +35,19 @@ from fastlr.sweep import grid, grid_params, openmp_enabled, sweep, sweep_reduce
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # ``fastlr.plot`` is imported on first use (it needs only numpy; matplotlib is imported by its
+    # functions when they draw), so ``import fastlr`` imports neither. The module is callable:
+    # ``fastlr.plot(schedule, n_steps)`` is ``fastlr.plot.plot(...)``, and ``fastlr.plot.save_plot``
+    # / ``fastlr.plot.envelope`` are there too.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("fastlr.plot")
+    raise AttributeError(f"module 'fastlr' has no attribute {name!r}")
+
+
 __all__ = [
     "Schedule",
     # the seed's five
@@ -73,5 +86,7 @@ __all__ = [
     "grid",
     "grid_params",
     "openmp_enabled",
+    # plotting (matplotlib, imported on call)
+    "plot",
     "__version__",
 ]
