@@ -36,14 +36,10 @@ def _is_builtin(cls: type) -> bool:
 
 
 def _register(cls: type) -> None:
-    if _is_builtin(cls):
-        key = cls.__name__
-        if key in _CLASSES:
-            raise TypeError(f"fastlr already has a schedule class named {key!r}")
-    else:
-        key = f"{cls.__module__}.{cls.__qualname__}"
+    key = cls._registry_key
+    if key in _CLASSES and _is_builtin(cls):
+        raise TypeError(f"fastlr already has a schedule class named {key!r}")
     _CLASSES[key] = cls
-    cls._registry_key = key
     for alias in cls._aliases:
         owner = _ALIASES.get(alias)
         if owner is None or not _is_builtin(_CLASSES[owner]):
@@ -113,6 +109,9 @@ class Schedule:
             if not hasattr(cls, field):
                 setattr(cls, field, property(lambda self, _f=field: self._params[_f],
                                              doc=f"The ``{field}`` parameter."))
+        # the name to_dict writes: every class has its own (a subclass never passes for its base)
+        cls._registry_key = (cls.__name__ if _is_builtin(cls)
+                             else f"{cls.__module__}.{cls.__qualname__}")
         if not cls.__name__.startswith("_"):
             _register(cls)
 
