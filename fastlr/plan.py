@@ -81,7 +81,10 @@ def segment(family: Any, length: Optional[int] = None, *, tau0: int = 0,
     """A segment of ``family`` running ``length`` steps (None: forever) from the local step
     ``tau0``, with every parameter given by name (a missing or unknown name is an error: a
     family's formula cannot silently read a default)."""
-    spec = FAMILIES[Family(family)]
+    if family not in FAMILIES:
+        raise ValueError(f"unknown kernel family {family!r}; the kernels have "
+                         f"{', '.join(f.name for f in FAMILIES)}")
+    spec = FAMILIES[family]
     names = set(spec.floats) | set(spec.ints)
     if set(params) != names:
         raise TypeError(f"{Family(family).name} segment: missing {sorted(names - set(params))}, "

@@ -293,6 +293,11 @@ _BUILDERS: Dict[str, Callable[[Dict[str, Any]], Callable[[int], mpf]]] = {
 }
 
 
+def oracle_names() -> List[str]:
+    """The schedule classes the oracle knows."""
+    return sorted(_BUILDERS)
+
+
 def oracle(schedule: Any) -> Callable[[int], mpf]:
     """A callable giving the exact value (mpf, 40 digits) at an integer step."""
     p = _params(schedule)
