@@ -243,26 +243,10 @@ def scaled(t: Any, inner: Any, factor: float) -> np.ndarray:
     return factor * evaluate(inner, t)
 
 
+# Each reference is the class name in snake case (CosineAnnealing -> cosine_annealing).
 _BY_CLASS: Dict[str, Callable[..., np.ndarray]] = {
-    "StepDecay": step_decay,
-    "ExponentialDecay": exponential_decay,
-    "CosineAnnealing": cosine_annealing,
-    "Warmup": warmup,
-    "Cyclical": cyclical,
-    "Constant": constant,
-    "MultiStep": multi_step,
-    "PiecewiseConstant": piecewise_constant,
-    "Linear": linear,
-    "Polynomial": polynomial,
-    "InverseSqrt": inverse_sqrt,
-    "InverseTime": inverse_time,
-    "OneCycle": one_cycle,
-    "Triangular": triangular,
-    "WarmRestarts": warm_restarts,
-    "WarmupStableDecay": warmup_stable_decay,
-    "Join": join,
-    "WithWarmup": with_warmup,
-    "Scaled": scaled,
+    "".join(w.capitalize() for w in name.split("_")): globals()[name]
+    for name in __all__ if name != "evaluate"
 }
 
 
