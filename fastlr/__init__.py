@@ -11,11 +11,12 @@ learning rate of the (t+1)-th optimizer update (the torch / optax / keras / timm
 >>> s.fill(out, start=999) is out, out.tolist()
 (True, [2.4673990709167007e-07, 0.0, 0.0])
 """
-from fastlr.base import Scaled, Schedule, from_dict, lookup, parameters, registry, schedule_classes
-from fastlr.compose import Join, WithWarmup, join, with_warmup
+from fastlr.base import Product, Scaled, Schedule, from_dict, lookup, parameters, registry, schedule_classes
+from fastlr.compose import Join, Shifted, WithWarmup, join, with_warmup
 from fastlr.schedules import (
     Constant,
     CosineAnnealing,
+    CosineRestarts,
     Cyclical,
     ExponentialDecay,
     InverseSqrt,
@@ -26,6 +27,7 @@ from fastlr.schedules import (
     PiecewiseConstant,
     Polynomial,
     StepDecay,
+    TanhDecay,
     Triangular,
     Warmup,
     WarmRestarts,
@@ -68,10 +70,14 @@ __all__ = [
     "Triangular",
     "WarmRestarts",
     "WarmupStableDecay",
+    "TanhDecay",
+    "CosineRestarts",
     # composition
     "Join",
     "WithWarmup",
     "Scaled",
+    "Shifted",
+    "Product",
     "join",
     "with_warmup",
     # serialisation

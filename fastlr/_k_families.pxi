@@ -17,8 +17,11 @@ cpdef enum Family:
     POLY = 5
     INVTIME = 6
     TRI = 7
+    TANH = 8
+    SHAPE = 9
+    PRODUCT = 10
 
-cdef int64_t _N_FAMILIES = TRI + 1
+cdef int64_t _N_FAMILIES = PRODUCT + 1
 
 # Columns of the integer segment table: a header, then the family's integer parameters.
 cdef enum:
@@ -91,6 +94,29 @@ ctypedef struct TriF:
     double amp
     double gamma    # exp_range: scale = gamma**tau
 
+ctypedef struct TanhF:
+    double low      # v = low + amp / (1 + exp(2 (x0 + dx tau)))  (= low + amp (1 - tanh(x)) / 2)
+    double amp
+    double x0
+    double dx
+
+ctypedef struct ShapeF:
+    double low      # kind 0: v = low + amp (cos(w u)**2)**p;  kind 1: v = low + amp (1 - w u)**p,
+    double amp      # with u = (tau + phase)**k (exactly tau + phase for k = 1)
+    double w
+    double phase
+    double k
+    double p
+
+ctypedef struct ShapeI:
+    int64_t kind    # 0 cosine, 1 polynomial
+
+ctypedef struct ProductI:
+    int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
+    int64_t a_first
+    int64_t b_rows  # factor b: likewise (rows after this one: products cannot loop)
+    int64_t b_first
+
 ctypedef struct TriI:
     int64_t up      # steps up, >= 1
     int64_t down    # steps down, >= 1; up + down < 2**52
@@ -112,6 +138,12 @@ def family_layout():
     cdef InvTimeF it
     cdef TriF tf
     cdef TriI ti
+    cdef TanhF hf
+    cdef ShapeF sf
+    cdef ShapeI si
+    cdef ProductI xi
+    memset(&hf, 0, sizeof(hf)); memset(&sf, 0, sizeof(sf)); memset(&si, 0, sizeof(si))
+    memset(&xi, 0, sizeof(xi))
     memset(&c, 0, sizeof(c)); memset(&l, 0, sizeof(l)); memset(&e, 0, sizeof(e))
     memset(&pf, 0, sizeof(pf)); memset(&pi, 0, sizeof(pi)); memset(&cf, 0, sizeof(cf))
     memset(&ci, 0, sizeof(ci)); memset(&qf, 0, sizeof(qf)); memset(&qi, 0, sizeof(qi))
@@ -125,6 +157,9 @@ def family_layout():
         Family.POLY: (tuple(<dict>qf), tuple(<dict>qi)),
         Family.INVTIME: (tuple(<dict>it), ()),
         Family.TRI: (tuple(<dict>tf), tuple(<dict>ti)),
+        Family.TANH: (tuple(<dict>hf), ()),
+        Family.SHAPE: (tuple(<dict>sf), tuple(<dict>si)),
+        Family.PRODUCT: ((), tuple(<dict>xi)),
     }
     assert len(layout) == _N_FAMILIES
     for floats, ints in layout.values():
@@ -161,6 +196,10 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
         if g[0] < 1 or g[1] < 1 or g[0] > 2**51 or g[1] > 2**51 or g[2] < 0 or g[2] > 2:
             return f"TRI needs 1 <= up, down <= 2**51 and mode 0..2, got {g[0]}, {g[1]}, {g[2]}"
         need = 128 if g[2] == 2 else 0
+    elif fam == SHAPE:
+        if g[0] not in (0, 1):
+            return f"SHAPE needs kind 0 or 1, got {g[0]}"
+    # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
         return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
     return None
@@ -595,3 +634,58 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
         _k_invtime(out, tau, n, <const InvTimeF*>d)
     elif fam == TRI:
         _k_tri(out, tau, n, <const TriF*>d, <const TriI*>ints, tab)
+    elif fam == TANH:
+        _k_tanh(out, tau, n, <const TanhF*>d)
+    elif fam == SHAPE:
+        _k_shape(out, tau, n, <const ShapeF*>d, <const ShapeI*>ints)
+    elif fam == PRODUCT:
+        _k_product(out, tau, n, seg, d, tables)
+
+
+cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f) noexcept nogil:
+    # 1 - tanh(x) = 2 / (1 + exp(2x)) without cancellation for large x; one exp per step
+    cdef int64_t k
+    for k in range(n):
+        out[k] = <floating>(f.low + f.amp / (1.0 + exp(2.0 * (f.x0 + f.dx * <double>(tau + k)))))
+
+
+cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                   const ShapeI* g) noexcept nogil:
+    # The general shapes (k-decay, powers of a cosine): a pow and a cos per step, no tables.
+    cdef int64_t k
+    cdef double u, c, x
+    for k in range(n):
+        u = <double>(tau + k) + f.phase
+        if f.k != 1.0:
+            u = pow(u, f.k)
+        if g.kind == 0:
+            c = cos(f.w * u)
+            c = c * c
+        else:
+            x = f.w * u
+            c = 1.0 - x if x < 1.0 else 0.0
+        if f.p != 1.0:
+            c = pow(c, f.p)
+        out[k] = <floating>(f.low + f.amp * c)
+
+
+cdef enum:
+    _PRODUCT_CHUNK = 256
+
+
+cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
+                     const double* tables) noexcept nogil:
+    # a(tau) * b(tau), both factors filled in float64 a chunk at a time (stack buffers: no
+    # allocation), the product rounded once. The factors are plans of their own, in rows after
+    # this one, evaluated at the local step.
+    cdef const ProductI* g = <const ProductI*>(seg + INTS)
+    cdef double a[_PRODUCT_CHUNK]
+    cdef double b[_PRODUCT_CHUNK]
+    cdef int64_t k = 0, m, j
+    while k < n:
+        m = n - k if n - k < _PRODUCT_CHUNK else _PRODUCT_CHUNK
+        fill_plan(seg + g.a_first * NI, d + g.a_first * NDBL, tables, g.a_rows, &a[0], tau + k, m)
+        fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, &b[0], tau + k, m)
+        for j in range(m):
+            out[k + j] = <floating>(a[j] * b[j])
+        k += m

@@ -54,6 +54,43 @@ cdef int64_t gather_plan(const int64_t* iseg, const double* dseg, const double* 
 
 
 
+MAX_PRODUCT_DEPTH = 16   # nested products: each level holds 4 KB of stack buffers
+
+
+def _check_rows(iseg, dseg, Py_ssize_t ntab, Py_ssize_t top):
+    """Check the plan rows [0, top) and every row range a product refers to; raise ValueError."""
+    cdef const int64_t[:, ::1] iv = iseg
+    cdef const double[:, ::1] dv = dseg
+    cdef Py_ssize_t rows = iv.shape[0], first, count, k, r
+    todo = [(0, top, 0)]
+    while todo:
+        first, count, depth = todo.pop()
+        if depth > MAX_PRODUCT_DEPTH:
+            raise ValueError(f"plan rows {first}...: products nested more than "
+                             f"{MAX_PRODUCT_DEPTH} deep")
+        for r in range(count):
+            k = first + r
+            if (iv[k, BEGIN] != 0) if r == 0 else (iv[k, BEGIN] <= iv[k - 1, BEGIN]):
+                raise ValueError(f"plan segment {k}: begins must increase from 0, got "
+                                 f"{iv[k, BEGIN]}")
+            # the last local step, (end - 1) - begin + offset, must not pass 2**63 - 1
+            if iv[k, OFFSET] < 0 or (iv[k, OFFSET] > iv[k, BEGIN] and (
+                    r + 1 == count or
+                    iv[k, OFFSET] - iv[k, BEGIN] > FASTLR_INT64_MAX - iv[k + 1, BEGIN] + 1)):
+                raise ValueError(f"plan segment {k}: offset {iv[k, OFFSET]} takes a local step "
+                                 f"past 2**63 - 1")
+            msg = _check_segment(&iv[k, 0], &dv[k, 0], ntab)
+            if msg is not None:
+                raise ValueError(f"plan segment {k}: {msg}")
+            if iv[k, FAMILY] == PRODUCT:
+                for n_rows, off in ((iv[k, INTS], iv[k, INTS + 1]),
+                                    (iv[k, INTS + 2], iv[k, INTS + 3])):
+                    if n_rows < 1 or off < 1 or off > rows - k - n_rows:
+                        raise ValueError(f"plan segment {k}: a product factor at rows "
+                                         f"[{k} + {off}, +{n_rows}) outside the plan's {rows}")
+                    todo.append((k + off, n_rows, depth + 1))
+
+
 @cython.final
 cdef class Plan:
     """A compiled schedule: the segment tables the interpreter walks. Immutable.
@@ -61,8 +98,11 @@ cdef class Plan:
     ``Plan(iseg, dseg, tables)`` copies the three arrays (int64 ``(n, N_INT_COLUMNS)``, float64
     ``(n, N_FLOAT_COLUMNS)``, float64 1-D), makes the copies read-only and checks every segment the
     kernels could otherwise run out of bounds with: known family codes, begins increasing from 0,
-    offsets within the begins, integer parameters the kernels divide or index by, and the reach of
-    each segment's tables. A plan that passes cannot crash a kernel, whoever built it."""
+    offsets that keep every local step within 2**63 - 1, integer parameters the kernels divide or
+    index by, the reach of each segment's tables, and the factor plans of products (rows after the
+    product's own, at most MAX_PRODUCT_DEPTH deep). The first ``n_top`` rows (default: all) are
+    the plan; rows after them hold the factors of products. A plan that passes cannot crash a
+    kernel, whoever built it."""
     cdef readonly object iseg
     cdef readonly object dseg
     cdef readonly object tables
@@ -71,7 +111,7 @@ cdef class Plan:
     cdef const double* _t
     cdef Py_ssize_t _n
 
-    def __cinit__(self, iseg, dseg, tables):
+    def __cinit__(self, iseg, dseg, tables, n_top=None):
         iseg = np.array(iseg, dtype=np.int64, order="C", copy=True)
         dseg = np.array(dseg, dtype=np.float64, order="C", copy=True)
         tables = np.array(tables, dtype=np.float64, order="C", copy=True).reshape(-1)
@@ -83,25 +123,19 @@ cdef class Plan:
                 or dseg.shape[1] != NDBL or dseg.shape[0] != iseg.shape[0]:
             raise ValueError(f"a plan needs iseg of shape (n >= 1, {NI}) and dseg of shape "
                              f"(n, {NDBL}); got {iseg.shape} and {dseg.shape}")
+        cdef Py_ssize_t rows = iseg.shape[0]
+        cdef Py_ssize_t top = rows if n_top is None else n_top
+        if not 1 <= top <= rows:
+            raise ValueError(f"n_top={n_top} must be in [1, {rows}]")
+        _check_rows(iseg, dseg, tables.shape[0], top)
         cdef const int64_t[:, ::1] iv = iseg
         cdef const double[:, ::1] dv = dseg
         cdef const double[::1] tv = tables
-        cdef Py_ssize_t k
-        for k in range(iv.shape[0]):
-            if iv[k, BEGIN] != 0 if k == 0 else iv[k, BEGIN] <= iv[k - 1, BEGIN]:
-                raise ValueError(f"plan segment {k}: begins must increase from 0, got "
-                                 f"{iv[k, BEGIN]}")
-            if iv[k, OFFSET] < 0 or iv[k, OFFSET] > iv[k, BEGIN]:
-                raise ValueError(f"plan segment {k}: offset {iv[k, OFFSET]} must be in [0, begin "
-                                 f"{iv[k, BEGIN]}]")
-            msg = _check_segment(&iv[k, 0], &dv[k, 0], tv.shape[0])
-            if msg is not None:
-                raise ValueError(f"plan segment {k}: {msg}")
         self.iseg, self.dseg, self.tables = iseg, dseg, tables
         self._i = &iv[0, 0]
         self._d = &dv[0, 0]
         self._t = &tv[0]
-        self._n = iv.shape[0]
+        self._n = top
 
     @property
     def n_segments(self):

@@ -23,7 +23,7 @@ from fastlr import plan
 from fastlr._dispatch import kernels
 from fastlr.validate import INT64_MAX, check_dtype, check_rate, check_step, check_steps, suggest
 
-__all__ = ["Schedule", "Scaled", "from_dict", "registry", "lookup", "schedule_classes",
+__all__ = ["Schedule", "Scaled", "Product", "from_dict", "registry", "lookup", "schedule_classes",
            "parameters"]
 
 _CLASSES: Dict[str, type] = {}   # registry key -> class
@@ -203,8 +203,10 @@ class Schedule:
 
     # ---------------------------------------------------------------------------- arithmetic
     def __mul__(self, factor: Any) -> "Schedule":
+        """``schedule * c`` (a number: :class:`Scaled`) or ``schedule * other`` (a schedule:
+        :class:`fastlr.Product`)."""
         if isinstance(factor, Schedule):
-            return NotImplemented
+            return Product(self, factor)
         return Scaled(self, factor)
 
     __rmul__ = __mul__
@@ -316,3 +318,29 @@ class Scaled(Schedule):
 
     def segments(self) -> list:
         return plan.scale(self._params["inner"].segments(), self._params["factor"])
+
+
+class Product(Schedule):
+    """``a(t) * b(t)``: the product of two schedules (torch's ``ChainedScheduler``, a multiplier
+    applied to a schedule). What ``a * b`` builds for two schedules.
+
+    Both factors run on the same step; the kernel fills each in float64 a chunk at a time (in
+    stack buffers: no allocation) and rounds the product once, so float32 output is the float64
+    product rounded once. Products nest at most 16 deep.
+
+    Parameters
+    ----------
+    a, b : Schedule
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _aliases = ("product", "chained")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.product(self._params["a"].segments(), self._params["b"].segments())]

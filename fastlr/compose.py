@@ -9,10 +9,17 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fastlr import plan
-from fastlr.base import Scaled, Schedule, as_schedule
-from fastlr.validate import check_increasing, check_rate, check_sequence, check_step_list, check_steps
+from fastlr.base import Product, Scaled, Schedule, as_schedule
+from fastlr.validate import (
+    INT64_MAX,
+    check_increasing,
+    check_rate,
+    check_sequence,
+    check_step_list,
+    check_steps,
+)
 
-__all__ = ["Join", "WithWarmup", "Scaled", "join", "with_warmup"]
+__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "join", "with_warmup"]
 
 
 class Join(Schedule):
@@ -79,6 +86,37 @@ class WithWarmup(Schedule):
         if W == 0:
             return list(inner.segments())
         return [plan.ramp(a, inner(0), W, length=W)] + list(inner.segments())
+
+
+class Shifted(Schedule):
+    """``inner(t + shift)``: the inner schedule entered ``shift`` steps in (timm's
+    ``warmup_prefix=False``, Hugging Face's shifted inverse square root). Composition on segments:
+    the first ``shift`` steps are dropped, nothing is computed per step. Where ``t + shift`` would
+    pass 2**63 - 1 (t > 2**63 - 1 - shift), the value ``inner(2**63 - 1)`` is held.
+
+    Parameters
+    ----------
+    inner : Schedule
+    shift : int
+        >= 0.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("inner", "schedule"), ("shift", "steps"))
+    _aliases = ("shifted", "shift")
+
+    def __init__(self, inner: Any, shift: int) -> None:
+        self._init(inner=as_schedule(inner, "inner"),
+                   shift=check_steps(shift, "shift", minimum=0))
+
+    def segments(self) -> list:
+        inner, k = self._params["inner"], self._params["shift"]
+        if k == 0:
+            return list(inner.segments())
+        segs = plan.truncate(plan.shift(inner.segments(), k), INT64_MAX - k + 1)
+        return segs + [plan.const(inner(INT64_MAX))]
 
 
 def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Join:

@@ -24,7 +24,8 @@ F = Family
 
 __all__ = ["Family", "FamilySpec", "FAMILIES", "Segment", "segment", "compile_plan", "truncate",
            "scale", "const", "ramp", "exponential", "geometric_plateaus", "inverse_time_plateaus",
-           "cos2", "poly", "power_law", "inverse_time", "triangular"]
+           "cos2", "poly", "power_law", "inverse_time", "triangular", "tanh_decay", "cosine_shape",
+           "poly_shape", "product", "shift"]
 
 
 class FamilySpec(NamedTuple):
@@ -47,6 +48,9 @@ def _families() -> Dict[Any, FamilySpec]:
         F.INVTIME: (("lr",), None),
         F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
                 else None),
+        F.TANH: (("low", "amp"), None),
+        F.SHAPE: (("low", "amp"), None),
+        F.PRODUCT: ((), None),   # scaled through its first factor (see scale)
     }
     if set(extra) != set(layout) or set(layout) != set(Family):
         raise ImportError("fastlr.plan.FAMILIES does not match the kernels' families")
@@ -61,13 +65,15 @@ def _families() -> Dict[Any, FamilySpec]:
 class Segment(NamedTuple):
     """One segment of a plan (build it with :func:`segment`): ``length`` steps (None: forever; only
     the last segment), a family, its float and integer parameters in column order, the local step
-    of its first global step, and its tables (shared by the pieces of a cut segment)."""
+    of its first global step, its tables (shared by the pieces of a cut segment), and for a
+    PRODUCT the two factors' segment lists (their row ranges are filled in by compile_plan)."""
     length: Optional[int]
     family: Any
     floats: Tuple[float, ...]
     ints: Tuple[int, ...]
     offset: int = 0
     table: Optional[np.ndarray] = None
+    factors: Tuple[Any, ...] = ()
 
     @property
     def params(self) -> Dict[str, Any]:
@@ -177,6 +183,46 @@ def triangular(base: float, amp: float, up: int, down: int, mode: int, gamma: fl
     return segment(F.TRI, None, base=base, amp=amp, gamma=gamma, up=up, down=down, mode=mode)
 
 
+def tanh_decay(low: float, amp: float, x0: float, dx: float,
+               length: Optional[int] = None) -> Segment:
+    """low + amp (1 - tanh(x0 + dx tau)) / 2, evaluated as low + amp / (1 + exp(2 (x0 + dx tau)))."""
+    return segment(F.TANH, length, low=low, amp=amp, x0=x0, dx=dx)
+
+
+def cosine_shape(low: float, amp: float, w: float, *, phase: float = 0.0, k: float = 1.0,
+                 p: float = 1.0, length: Optional[int] = None) -> Segment:
+    """low + amp (cos²(w (tau + phase)**k))**p: k-decay and powers of a cosine (a cos and a pow per
+    step; plain cosines use :func:`cos2`, which is exact to the ulp and runs at memory speed)."""
+    return segment(F.SHAPE, length, low=low, amp=amp, w=w, phase=phase, k=k, p=p, kind=0)
+
+
+def poly_shape(low: float, amp: float, w: float, *, phase: float = 0.0, k: float = 1.0,
+               p: float = 1.0, length: Optional[int] = None) -> Segment:
+    """low + amp (1 - w (tau + phase)**k)**p (0 once w u**k >= 1): polynomial k-decay."""
+    return segment(F.SHAPE, length, low=low, amp=amp, w=w, phase=phase, k=k, p=p, kind=1)
+
+
+def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:
+    """A segment whose value is a(tau) * b(tau) for two segment lists (each a whole schedule on the
+    local step), computed in float64 and rounded once."""
+    return Segment(length, F.PRODUCT, (), (0, 0, 0, 0), factors=(tuple(a), tuple(b)))
+
+
+def shift(segments: Sequence[Segment], k: int) -> list:
+    """The segment list of ``s(t + k)``: the first k steps dropped (each later segment runs from a
+    local step k further on). The local step of the last segment may then pass 2**63 - 1: that
+    segment ends at step 2**63 - 1 - k, and the value there is held (see fastlr.Shifted)."""
+    out, skip = [], k
+    for s in segments:
+        if s.length is not None and s.length <= skip:
+            skip -= s.length
+            continue
+        out.append(s._replace(length=None if s.length is None else s.length - skip,
+                              offset=s.offset + skip))
+        skip = 0
+    return out
+
+
 def truncate(segments: Sequence[Segment], total: int) -> list:
     """The first `total` steps of a segment list (a prefix, the crossing segment cut short)."""
     out, rest = [], total
@@ -193,6 +239,10 @@ def scale(segments: Sequence[Segment], factor: float) -> list:
     """Segments whose values are multiplied by `factor` (the value parameters of each family)."""
     out = []
     for s in segments:
+        if s.family == F.PRODUCT:
+            a, b = s.factors
+            out.append(s._replace(factors=(tuple(scale(a, factor)), b)))
+            continue
         spec = FAMILIES[s.family]
         floats = tuple(x * factor if name in spec.values else x
                        for name, x in zip(spec.floats, s.floats))
@@ -200,32 +250,58 @@ def scale(segments: Sequence[Segment], factor: float) -> list:
     return out
 
 
-def compile_plan(segments: Sequence[Segment]) -> Any:
-    """Lay segments end to end from step 0 into the arrays of a compiled ``kernels.Plan``."""
+def _laid_out(segments: Sequence[Segment]) -> list:
+    """The segments that run, with their begins: empty ones dropped, cut at the first that runs
+    forever or begins past the last representable step."""
     segs, begin = [], 0
     for s in segments:
         if s.length is not None and s.length <= 0:
             continue
-        segs.append(s)
+        segs.append((begin, s))
         if s.length is None:
-            break
+            return segs
         begin += s.length
         if begin > INT64_MAX:
-            break  # the segments after this one begin past the last representable step
-    else:
-        raise AssertionError("a plan must end with a segment that runs forever")
-    n = len(segs)
+            return segs  # the segments after this one begin past the last representable step
+    raise AssertionError("a plan must end with a segment that runs forever")
+
+
+def compile_plan(segments: Sequence[Segment]) -> Any:
+    """Lay segments end to end from step 0 into the arrays of a compiled ``kernels.Plan``.
+
+    A product's factors are plans of their own, laid out in rows after the rows that refer to
+    them (breadth first), so a product's row ranges always point forward."""
     C = kernels.Column
+    rows: list = []     # [begin, segment] per row, filled in order
+    ranges: list = []   # (first row, segment list) of each plan, top plan first
+    queue = [list(segments)]
+    product_rows: list = []
+    while queue:
+        segs = _laid_out(queue.pop(0))
+        ranges.append((len(rows), len(segs)))
+        for begin, s in segs:
+            if s.family == F.PRODUCT:
+                product_rows.append(len(rows))
+                queue.extend(s.factors)
+            rows.append((begin, s))
+    # the factors of the k-th product row are plans 2k+1 and 2k+2, in the order queued
+    factor_ranges = {row: (ranges[1 + 2 * k], ranges[2 + 2 * k])
+                     for k, row in enumerate(product_rows)}
+    n = len(rows)
     iseg = np.zeros((n, kernels.N_INT_COLUMNS), dtype=np.int64)
     dseg = np.zeros((n, kernels.N_FLOAT_COLUMNS), dtype=np.float64)
     tables: list = []
     placed: dict = {}
-    begin, ntab = 0, 0
-    for k, s in enumerate(segs):
+    ntab = 0
+    for k, (begin, s) in enumerate(rows):
         iseg[k, C.BEGIN] = begin
         iseg[k, C.OFFSET] = s.offset
         iseg[k, C.FAMILY] = int(s.family)
-        iseg[k, C.INTS:C.INTS + len(s.ints)] = s.ints
+        ints = s.ints
+        if s.family == F.PRODUCT:
+            (fa, na), (fb, nb) = factor_ranges[k]
+            ints = (na, fa - k, nb, fb - k)
+        iseg[k, C.INTS:C.INTS + len(ints)] = ints
         dseg[k, :len(s.floats)] = s.floats
         if s.table is not None:
             key = id(s.table)
@@ -234,10 +310,8 @@ def compile_plan(segments: Sequence[Segment]) -> Any:
                 tables.append(s.table)
                 ntab += len(s.table)
             iseg[k, C.TAB] = placed[key]
-        if s.length is not None:
-            begin += s.length
     tab = np.concatenate(tables) if tables else np.zeros(1)
-    return kernels.Plan(iseg, dseg, tab)
+    return kernels.Plan(iseg, dseg, tab, ranges[0][1])
 
 
 FAMILIES: Dict[Any, FamilySpec] = _families()

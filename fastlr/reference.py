@@ -34,6 +34,10 @@ __all__ = [
     "join",
     "with_warmup",
     "scaled",
+    "tanh_decay",
+    "cosine_restarts",
+    "shifted",
+    "product",
     "evaluate",
 ]
 
@@ -48,15 +52,51 @@ def step_decay(t: Any, lr: float, gamma: float, step_size: int) -> np.ndarray:
     return lr * np.power(gamma, (t // step_size).astype(np.float64))
 
 
-def exponential_decay(t: Any, lr: float, decay_rate: float) -> np.ndarray:
-    """lr * exp(-decay_rate * t)."""
-    return lr * np.exp(-decay_rate * _steps(t))
+def exponential_decay(t: Any, lr: float, decay_rate: float,
+                      end_lr: Optional[float] = None) -> np.ndarray:
+    """lr * exp(-decay_rate * t), clipped at end_lr (a floor if decay_rate >= 0, else a cap)."""
+    v = lr * np.exp(-decay_rate * _steps(t))
+    if end_lr is None:
+        return v
+    return np.maximum(v, end_lr) if decay_rate >= 0 else np.minimum(v, end_lr)
 
 
-def cosine_annealing(t: Any, max_lr: float, total_steps: int, min_lr: float = 0.0) -> np.ndarray:
-    """min_lr + ½(max_lr - min_lr)(1 + cos(π min(t, T) / T))."""
-    t = np.minimum(_steps(t), total_steps)
-    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + np.cos(np.pi * t / total_steps))
+def cosine_annealing(t: Any, max_lr: float, total_steps: int, min_lr: float = 0.0,
+                     exponent: float = 1.0, k_decay: float = 1.0) -> np.ndarray:
+    """min_lr + (max_lr - min_lr) (½(1 + cos(π min(t, T)**k / T**k)))**exponent."""
+    t = np.minimum(_steps(t), total_steps).astype(np.float64)
+    c = 0.5 * (1.0 + np.cos(np.pi * t**k_decay / float(total_steps) ** k_decay))
+    return min_lr + (max_lr - min_lr) * c**exponent
+
+
+def tanh_decay(t: Any, max_lr: float, total_steps: int, min_lr: float = 0.0,
+               lower: float = -6.0, upper: float = 4.0) -> np.ndarray:
+    """min_lr + ½(max_lr - min_lr)(1 - tanh(lower + (upper - lower) t / T)); min_lr for t >= T."""
+    t = _steps(t)
+    x = lower + (upper - lower) * (t / total_steps)
+    v = min_lr + 0.5 * (max_lr - min_lr) * (1.0 - np.tanh(x))
+    return np.where(t >= total_steps, min_lr, v)
+
+
+def cosine_restarts(t: Any, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
+                    min_lr: float = 0.0, cycle_decay: float = 1.0,
+                    max_cycles: Optional[int] = None, k_decay: float = 1.0) -> np.ndarray:
+    """Cycles of real length L_i = cycle_steps * cycle_mult**i from S_i = L_0 + ... + L_{i-1}:
+    min_lr + (max_lr decay**i - min_lr) ½(1 + cos(π ((t - S_i) / L_i)**k)); min_lr after
+    max_cycles cycles. (Cycle starts in float64: a reference, not exact at restarts.)"""
+    t = _steps(t).astype(np.float64)
+    if cycle_mult == 1.0:
+        i = np.floor(t / cycle_steps)
+        start, length = i * cycle_steps, np.full(t.shape, float(cycle_steps))
+    else:
+        i = np.floor(np.log1p(t * (cycle_mult - 1.0) / cycle_steps) / np.log(cycle_mult))
+        start = cycle_steps * (cycle_mult**i - 1.0) / (cycle_mult - 1.0)
+        length = cycle_steps * cycle_mult**i
+    x = np.clip((t - start) / length, 0.0, 1.0)
+    v = min_lr + (max_lr * cycle_decay**i - min_lr) * 0.5 * (1.0 + np.cos(np.pi * x**k_decay))
+    if max_cycles is not None:
+        v = np.where(i >= max_cycles, min_lr, v)
+    return v
 
 
 def warmup(t: Any, max_lr: float, warmup_steps: int, init_lr: float = 0.0) -> np.ndarray:
@@ -95,10 +135,10 @@ def linear(t: Any, start_lr: float, end_lr: float, total_steps: int) -> np.ndarr
 
 
 def polynomial(t: Any, init_lr: float, end_lr: float, total_steps: int,
-               power: float = 1.0) -> np.ndarray:
-    """(init_lr - end_lr) * (1 - min(t, T) / T) ** power + end_lr."""
+               power: float = 1.0, k_decay: float = 1.0) -> np.ndarray:
+    """(init_lr - end_lr) * (1 - min(t, T)**k / T**k) ** power + end_lr."""
     t = _steps(t)
-    x = 1.0 - np.minimum(t, total_steps) / total_steps
+    x = 1.0 - (np.minimum(t, total_steps) / total_steps) ** k_decay
     return np.where(t >= total_steps, end_lr, (init_lr - end_lr) * x**power + end_lr)
 
 
@@ -133,8 +173,13 @@ def one_cycle(t: Any, max_lr: float, total_steps: int, pct_start: float = 0.3,
     done = np.zeros(t.shape, dtype=bool)
     for k, end in enumerate(ends):
         sel = (t <= end) & ~done
-        pct = (t[sel] - start) / (end - start)
         a, b = rates[k], rates[k + 1]
+        if end <= start:  # a first phase ending at step 0 (pct_start * T == 1): its end value
+            out[sel] = b
+            done |= sel
+            start = end
+            continue
+        pct = (t[sel] - start) / (end - start)
         if anneal == "cos":
             out[sel] = b + (a - b) / 2.0 * (np.cos(np.pi * pct) + 1)
         else:
@@ -241,6 +286,17 @@ def with_warmup(t: Any, inner: Any, warmup_steps: int, init_lr: float = 0.0) -> 
 def scaled(t: Any, inner: Any, factor: float) -> np.ndarray:
     """factor * inner(t)."""
     return factor * evaluate(inner, t)
+
+
+def shifted(t: Any, inner: Any, shift: int) -> np.ndarray:
+    """inner(t + shift) (inner(2**63 - 1) where t + shift would pass it)."""
+    t = _steps(t)
+    return evaluate(inner, np.where(t > 2**63 - 1 - shift, 2**63 - 1, t + shift))
+
+
+def product(t: Any, a: Any, b: Any) -> np.ndarray:
+    """a(t) * b(t)."""
+    return evaluate(a, t) * evaluate(b, t)
 
 
 # Each reference is the class name in snake case (CosineAnnealing -> cosine_annealing).

@@ -32,6 +32,7 @@ __all__ = [
     "CosineAnnealing",
     "Warmup",
     "Cyclical",
+    "TanhDecay",
     "Constant",
     "MultiStep",
     "PiecewiseConstant",
@@ -42,6 +43,7 @@ __all__ = [
     "OneCycle",
     "Triangular",
     "WarmRestarts",
+    "CosineRestarts",
     "WarmupStableDecay",
 ]
 
@@ -82,32 +84,72 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    r"""Exponential decay: ``lr * exp(-decay_rate * t)``.
+    r"""Exponential decay (or growth): ``lr * exp(-decay_rate * t)``, optionally clipped at
+    ``end_lr``.
 
     ``decay_rate`` is the continuous rate per step (torch ``ExponentialLR(gamma)`` is
-    ``decay_rate = -log(gamma)``). No horizon: the formula holds for every step; values underflow to
-    0.0 once ``decay_rate * t`` passes ~745 + log(lr).
+    ``decay_rate = -log(gamma)``; optax's ``decay_rate`` r per ``transition_steps`` T is
+    ``-log(r) / T``). Without ``end_lr`` there is no horizon: the formula holds for every step and
+    values underflow to 0.0 once ``decay_rate * t`` passes ~745 + log(lr).
+
+    ``end_lr`` clips: a floor when ``decay_rate >= 0`` (``max(formula, end_lr)``), a cap when
+    growing (``min(formula, end_lr)``). From the first step at which the computed formula reaches
+    ``end_lr``, the value is exactly ``end_lr``. A negative ``decay_rate`` (growth) needs an
+    ``end_lr``: the formula alone overflows.
 
     Parameters
     ----------
     lr : float
         The rate at step 0; finite, >= 0.
     decay_rate : float
-        Finite, >= 0 (0 gives a constant).
+        Finite; > 0 decays, 0 is a constant, < 0 grows (then ``end_lr`` is required).
+    end_lr : float or None, default None
+        Finite, >= 0.
 
     Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = (("lr", "rate"), ("decay_rate", "real"))
+    _fields = (("lr", "rate"), ("decay_rate", "real"), ("end_lr", "rate?"))
     _aliases = ("exponential", "exp", "exponential_decay")
 
-    def __init__(self, lr: float, decay_rate: float) -> None:
-        self._init(lr=check_rate(lr, "lr"), decay_rate=check_real(decay_rate, "decay_rate", low=0.0))
+    def __init__(self, lr: float, decay_rate: float, end_lr: float | None = None) -> None:
+        rate = check_real(decay_rate, "decay_rate")
+        end = None if end_lr is None else check_rate(end_lr, "end_lr")
+        if rate < 0 and end is None:
+            raise ValueError(f"decay_rate={decay_rate!r} < 0 grows without bound: pass end_lr, "
+                             f"the cap")
+        self._init(lr=check_rate(lr, "lr"), decay_rate=rate, end_lr=end)
+
+    def clip_step(self) -> int | None:
+        """The first step whose value is ``end_lr`` (the computed formula reached it), or None
+        if it never does below 2**63."""
+        p = self._params
+        lr, r, end = p["lr"], p["decay_rate"], p["end_lr"]
+        if end is None:
+            return None
+        if (r >= 0 and lr <= end) or (r < 0 and lr >= end):
+            return 0  # clipped from the start: a floor above lr, or a cap below it
+        if r == 0 or lr == 0 or end == 0:
+            return None  # a constant; or a decay that reaches 0 by underflow, as the formula does
+        guess = math.log(lr / end) / r  # > 0
+        if guess > INT64_MAX:
+            return None
+        free = plan.compile_plan([plan.exponential(lr, r)])
+        past = (lambda v: v <= end) if r > 0 else (lambda v: v >= end)
+        t = max(0, int(guess) - 2)
+        while t > 0 and past(free.value(t)):
+            t = max(0, t - 8)
+        while t <= INT64_MAX and not past(free.value(t)):
+            t += 1
+        return t if t <= INT64_MAX else None
 
     def segments(self) -> list:
         p = self._params
-        return [plan.exponential(p["lr"], p["decay_rate"])]
+        t = self.clip_step()
+        if t is None:
+            return [plan.exponential(p["lr"], p["decay_rate"])]
+        return [plan.exponential(p["lr"], p["decay_rate"], length=t), plan.const(p["end_lr"])]
 
 
 class CosineAnnealing(Schedule):
@@ -119,6 +161,12 @@ class CosineAnnealing(Schedule):
     near the floor. Same values as torch ``CosineAnnealingLR(T_max=total_steps, eta_min=min_lr)``
     for ``t <= T_max`` and optax ``cosine_decay_schedule``.
 
+    Two generalisations (both 1 by default, the plain cosine):
+    ``exponent`` p raises the cosine factor to a power (optax ``cosine_decay_schedule(exponent)``):
+    ``min_lr + (max_lr - min_lr) cos²(π t / 2T)**p``; ``k_decay`` k warps the step (timm's
+    ``k_decay``): ``min_lr + (max_lr - min_lr) cos²(π t**k / (2 T**k))``. Either costs a ``pow``
+    and a ``cos`` per step (the plain cosine runs on rotation tables at memory speed).
+
     Parameters
     ----------
     max_lr : float
@@ -127,23 +175,76 @@ class CosineAnnealing(Schedule):
         The horizon T; >= 1.
     min_lr : float, default 0.0
         The floor; finite, >= 0.
+    exponent : float, default 1.0
+        p > 0, finite.
+    k_decay : float, default 1.0
+        k > 0, finite.
 
     Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
-    _fields = (("max_lr", "rate"), ("total_steps", "steps"), ("min_lr", "rate"))
+    _fields = (("max_lr", "rate"), ("total_steps", "steps"), ("min_lr", "rate"),
+               ("exponent", "real"), ("k_decay", "real"))
     _aliases = ("cosine", "cosine_annealing", "cosine_decay", "cos")
 
-    def __init__(self, max_lr: float, total_steps: int, min_lr: float = 0.0) -> None:
+    def __init__(self, max_lr: float, total_steps: int, min_lr: float = 0.0,
+                 exponent: float = 1.0, k_decay: float = 1.0) -> None:
         self._init(max_lr=check_rate(max_lr, "max_lr"),
                    total_steps=check_steps(total_steps, "total_steps"),
-                   min_lr=check_rate(min_lr, "min_lr"))
+                   min_lr=check_rate(min_lr, "min_lr"),
+                   exponent=check_real(exponent, "exponent", low=0.0, low_open=True),
+                   k_decay=check_real(k_decay, "k_decay", low=0.0, low_open=True))
+
+    def segments(self) -> list:
+        p = self._params
+        hi, lo, T, e, k = p["max_lr"], p["min_lr"], p["total_steps"], p["exponent"], p["k_decay"]
+        if e == 1.0 and k == 1.0:
+            return [plan.cos2(lo, hi, T, length=T), plan.const(lo)]
+        w = math.pi / (2.0 * float(T) ** k)
+        return [plan.cosine_shape(lo, hi - lo, w, k=k, p=e, length=T), plan.const(lo)]
+
+
+class TanhDecay(Schedule):
+    r"""Hyperbolic-tangent decay (timm ``TanhLRScheduler``, one cycle) from about ``max_lr`` to
+    about ``min_lr`` over ``total_steps`` steps.
+
+    ``min_lr + ½ (max_lr - min_lr) (1 - tanh(lower + (upper - lower) t / T))`` for ``t < T``,
+    and ``min_lr`` for ``t >= T`` (as timm: the cycle ends at the floor). Evaluated as
+    ``min_lr + (max_lr - min_lr) / (1 + exp(2 x))``, which does not cancel for large x. With the
+    default bounds the value at step 0 is ``max_lr`` to 6e-6 relative (tanh(-6)).
+
+    Parameters
+    ----------
+    max_lr, min_lr : float
+        Finite, >= 0.
+    total_steps : int
+        T >= 1.
+    lower, upper : float, default -6.0 and 4.0
+        The tanh argument at t = 0 and t = T; finite, lower < upper.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("max_lr", "rate"), ("total_steps", "steps"), ("min_lr", "rate"),
+               ("lower", "real"), ("upper", "real"))
+    _aliases = ("tanh", "tanh_decay")
+
+    def __init__(self, max_lr: float, total_steps: int, min_lr: float = 0.0,
+                 lower: float = -6.0, upper: float = 4.0) -> None:
+        lb, ub = check_real(lower, "lower"), check_real(upper, "upper")
+        if not lb < ub:
+            raise ValueError(f"lower must be < upper, got lower={lower!r}, upper={upper!r}")
+        self._init(max_lr=check_rate(max_lr, "max_lr"),
+                   total_steps=check_steps(total_steps, "total_steps"),
+                   min_lr=check_rate(min_lr, "min_lr"), lower=lb, upper=ub)
 
     def segments(self) -> list:
         p = self._params
         hi, lo, T = p["max_lr"], p["min_lr"], p["total_steps"]
-        return [plan.cos2(lo, hi, T, length=T), plan.const(lo)]
+        dx = (p["upper"] - p["lower"]) / T
+        return [plan.tanh_decay(lo, hi - lo, p["lower"], dx, length=T), plan.const(lo)]
 
 
 class Warmup(Schedule):
@@ -345,24 +446,32 @@ class Polynomial(Schedule):
         T >= 1.
     power : float
         Finite, >= 0 (1: linear, 2: quadratic, 0.5: square root...).
+    k_decay : float, default 1.0
+        k > 0: timm's k-decay, ``(init_lr - end_lr) * (1 - t**k / T**k) ** power + end_lr``
+        (a ``pow`` per step when k != 1).
 
     Step convention: see :mod:`fastlr.base`.
     """
 
     __slots__ = ()
     _fields = (("init_lr", "rate"), ("end_lr", "rate"), ("total_steps", "steps"),
-               ("power", "real"))
+               ("power", "real"), ("k_decay", "real"))
     _aliases = ("polynomial", "poly")
 
-    def __init__(self, init_lr: float, end_lr: float, total_steps: int, power: float = 1.0) -> None:
+    def __init__(self, init_lr: float, end_lr: float, total_steps: int, power: float = 1.0,
+                 k_decay: float = 1.0) -> None:
         self._init(init_lr=check_rate(init_lr, "init_lr"), end_lr=check_rate(end_lr, "end_lr"),
                    total_steps=check_steps(total_steps, "total_steps"),
-                   power=check_real(power, "power", low=0.0))
+                   power=check_real(power, "power", low=0.0),
+                   k_decay=check_real(k_decay, "k_decay", low=0.0, low_open=True))
 
     def segments(self) -> list:
         p = self._params
-        a, b, T = p["init_lr"], p["end_lr"], p["total_steps"]
-        return [plan.poly(b, a - b, T, p["power"], reverse=True, length=T), plan.const(b)]
+        a, b, T, k = p["init_lr"], p["end_lr"], p["total_steps"], p["k_decay"]
+        if k == 1.0:
+            return [plan.poly(b, a - b, T, p["power"], reverse=True, length=T), plan.const(b)]
+        w = 1.0 / float(T) ** k
+        return [plan.poly_shape(b, a - b, w, k=k, p=p["power"], length=T), plan.const(b)]
 
 
 class InverseSqrt(Schedule):
@@ -454,7 +563,9 @@ class OneCycle(Schedule):
     total_steps : int
         T >= 2.
     pct_start : float, default 0.3
-        In (0, 1); every phase must be longer than 0 steps.
+        In (0, 1]. The first phase may end at or before step 0 (``pct_start * T <= 1``: step 0 is
+        then on the way down, or exactly ``max_lr`` when ``pct_start * T == 1``, where torch
+        divides by zero); every later phase must be longer than 0 steps.
     anneal : {"cos", "linear"}
     div_factor, final_div_factor : float
         Finite, > 0.
@@ -485,7 +596,9 @@ class OneCycle(Schedule):
         ends = self.phase_ends
         prev = 0.0
         for k, e in enumerate(ends):
-            if not e > prev:
+            # the first phase may end at or before step 0 (pct_start * T <= 1, as torch allows):
+            # it then holds no step (or only step 0, at max_lr); later phases must be longer
+            if not (e > prev or (k == 0 and e <= 0)):
                 raise ValueError(
                     f"pct_start={pct_start} with total_steps={total_steps} gives phase {k + 1} "
                     f"an empty span (it would end at step {e} after {prev}); raise total_steps or "
@@ -525,7 +638,11 @@ class OneCycle(Schedule):
             n = last - first + 1
             if k == len(self.phase_ends) - 1:
                 n -= 1  # step T - 1 is pct = 1 exactly: min_lr, from the constant segment below
-            if p["anneal"] == "cos":
+            if span <= 0:
+                # a first phase ending at step 0 (pct_start * T == 1): torch divides 0 by 0 there;
+                # the intended value is the phase's end, max_lr (none if it ended before 0)
+                segs.append(plan.const(b, length=n))
+            elif p["anneal"] == "cos":
                 segs.append(plan.cos2(b, a, span, offset=frac, length=n))
             else:
                 segs.append(plan.ramp(a, b, span, length=n, offset=frac))
@@ -684,6 +801,132 @@ class WarmRestarts(Schedule):
             return [plan.cos2(lo, hi, L, period=L, decay=decay, length=length), plan.const(lo)]
         segs = [plan.cos2(lo, hi * decay**k, L, length=L)
                 for k, L in enumerate(self.cycle_lengths())]
+        return segs + [plan.const(lo)]
+
+
+class CosineRestarts(Schedule):
+    """Cosine annealing with warm restarts over cycles of real-valued length (timm
+    ``CosineLRScheduler`` with ``cycle_mul``, keras ``CosineDecayRestarts`` with ``t_mul``,
+    Hugging Face's hard restarts with ``(T - W) / num_cycles`` steps per cycle).
+
+    Cycle ``i`` (i = 0, 1, ...) spans the real interval ``[S_i, S_i + L_i)`` with
+    ``L_i = cycle_steps * cycle_mult**i`` and ``S_i = L_0 + ... + L_{i-1}``, *not* rounded to
+    whole steps (:class:`WarmRestarts` floors each length to an integer, as torch does). At a
+    step ``t`` in cycle i, with ``u = t - S_i``::
+
+        min_lr + (max_lr * cycle_decay**i - min_lr) * cos²(π (u / L_i)**k / 2)
+
+    (``k = k_decay``, 1 by default: ``min_lr + ½ (peak_i - min_lr)(1 + cos(π u / L_i))``). Cycle
+    membership is exact: ``S_i`` is computed with rational arithmetic on the binary values of
+    ``cycle_steps`` and ``cycle_mult`` (timm and keras find ``i`` with a floating logarithm and
+    can be off by one at a restart). After ``max_cycles`` cycles the rate is ``min_lr``.
+
+    Parameters
+    ----------
+    max_lr : float
+        The peak of cycle 0; finite, >= 0.
+    cycle_steps : float
+        L_0 > 0 (may be fractional).
+    cycle_mult : float, default 1.0
+        >= 1.
+    min_lr : float, default 0.0
+    cycle_decay : float, default 1.0
+        > 0: the peak's factor per cycle (> 1 grows: then ``max_cycles`` is required).
+    max_cycles : int or None
+        >= 1. Required unless the cycles can be one periodic segment (``cycle_mult == 1`` and an
+        integer ``cycle_steps``) or grow (``cycle_mult > 1``): at most 20000 cycles of different
+        phase are laid out as segments.
+    k_decay : float, default 1.0
+        k > 0.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("max_lr", "rate"), ("cycle_steps", "real"), ("cycle_mult", "real"),
+               ("min_lr", "rate"), ("cycle_decay", "real"), ("max_cycles", "steps?"),
+               ("k_decay", "real"))
+    _aliases = ("cosine_restarts", "real_restarts")
+    MAX_SEGMENT_CYCLES = 20000
+
+    def __init__(self, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
+                 min_lr: float = 0.0, cycle_decay: float = 1.0, max_cycles: int | None = None,
+                 k_decay: float = 1.0) -> None:
+        params = dict(
+            max_lr=check_rate(max_lr, "max_lr"),
+            cycle_steps=check_real(cycle_steps, "cycle_steps", low=0.0, low_open=True),
+            cycle_mult=check_real(cycle_mult, "cycle_mult", low=1.0),
+            min_lr=check_rate(min_lr, "min_lr"),
+            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True),
+            max_cycles=None if max_cycles is None else check_steps(max_cycles, "max_cycles"),
+            k_decay=check_real(k_decay, "k_decay", low=0.0, low_open=True),
+        )
+        if params["max_cycles"] is None:
+            if params["cycle_decay"] > 1:
+                raise ValueError(f"cycle_decay={cycle_decay!r} > 1 grows the peaks without bound: "
+                                 f"pass max_cycles")
+            if params["cycle_mult"] == 1 and not params["cycle_steps"].is_integer():
+                raise ValueError(f"cycle_steps={cycle_steps!r} is not a whole number of steps, so "
+                                 f"every cycle starts at a different phase: pass max_cycles")
+            if params["cycle_mult"] == 1 and params["k_decay"] != 1:
+                raise ValueError(f"k_decay={k_decay!r} with endless cycles of one length: pass "
+                                 f"max_cycles (only the plain cosine repeats as one segment)")
+        object.__setattr__(self, "_params", params)
+        starts = self.cycle_starts()
+        if len(starts) > self.MAX_SEGMENT_CYCLES:
+            raise ValueError(f"cycle_steps={cycle_steps!r}, cycle_mult={cycle_mult!r}: more than "
+                             f"{self.MAX_SEGMENT_CYCLES} cycles before max_cycles or step 2**63 "
+                             f"(one plan segment each); pass a smaller max_cycles")
+        top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
+            if params["cycle_decay"] > 1 else params["max_lr"]
+        if not math.isfinite(top):
+            raise ValueError(f"cycle_decay={cycle_decay!r} over {len(starts)} cycles takes the "
+                             f"peak past the largest float")
+        self._init(**params)
+
+    def cycle_starts(self) -> Tuple[float, ...]:
+        """The real start ``S_i`` of each cycle below 2**63 (at most ``max_cycles``; one entry
+        for a periodic schedule), exact rationals rounded once to float."""
+        from fractions import Fraction
+
+        p = self._params
+        L, mult, K = Fraction(p["cycle_steps"]), Fraction(p["cycle_mult"]), p["max_cycles"]
+        if K is None and mult == 1:
+            return (0.0,)
+        starts, S = [], Fraction(0)
+        while S <= INT64_MAX and (K is None or len(starts) < K) \
+                and len(starts) <= self.MAX_SEGMENT_CYCLES:
+            starts.append(S)
+            S += L
+            L *= mult
+        return tuple(float(x) for x in starts)
+
+    def segments(self) -> list:
+        from fractions import Fraction
+
+        p = self._params
+        hi, lo, decay, k = p["max_lr"], p["min_lr"], p["cycle_decay"], p["k_decay"]
+        L, mult, K = Fraction(p["cycle_steps"]), Fraction(p["cycle_mult"]), p["max_cycles"]
+
+        def cycle(peak, length, phase, n):
+            if k == 1.0:
+                return plan.cos2(lo, peak, float(length), offset=phase, length=n)
+            w = math.pi / (2.0 * float(length) ** k)
+            return plan.cosine_shape(lo, peak - lo, w, phase=phase, k=k, length=n)
+
+        if K is None and mult == 1:  # an integer period: one periodic segment
+            n = int(L)
+            if k == 1.0:
+                return [plan.cos2(lo, hi, n, period=n, decay=decay)]
+        segs, S, first, i = [], Fraction(0), 0, 0
+        while first <= INT64_MAX and (K is None or i < K):
+            end = S + L
+            nxt = math.ceil(end)   # the first step of the next cycle
+            n = nxt - first
+            segs.append(cycle(hi * decay**i, L, float(first - S), n if n > 0 else 0))
+            S, first, L, i = end, nxt, L * mult, i + 1
+            if i > self.MAX_SEGMENT_CYCLES:
+                break
         return segs + [plan.const(lo)]
 
 

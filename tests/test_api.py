@@ -30,8 +30,8 @@ EXAMPLES = [
 ]
 FIELDS = {
     "StepDecay": ("lr", "gamma", "step_size"),
-    "ExponentialDecay": ("lr", "decay_rate"),
-    "CosineAnnealing": ("max_lr", "total_steps", "min_lr"),
+    "ExponentialDecay": ("lr", "decay_rate", "end_lr"),
+    "CosineAnnealing": ("max_lr", "total_steps", "min_lr", "exponent", "k_decay"),
     "Warmup": ("max_lr", "warmup_steps", "init_lr"),
     "Cyclical": ("max_lr", "cycle_steps", "min_lr"),
 }
@@ -62,7 +62,7 @@ def test_repr_is_readable_and_evaluable(s):
 
 def test_repr_examples():
     assert repr(fastlr.CosineAnnealing(0.1, 10)) == \
-        "CosineAnnealing(max_lr=0.1, total_steps=10, min_lr=0.0)"
+        "CosineAnnealing(max_lr=0.1, total_steps=10, min_lr=0.0, exponent=1.0, k_decay=1.0)"
     assert repr(fastlr.StepDecay(1, 0.5, 3)) == "StepDecay(lr=1.0, gamma=0.5, step_size=3)"
     assert repr(fastlr.Warmup(0.1, np.int64(5))) == \
         "Warmup(max_lr=0.1, warmup_steps=5, init_lr=0.0)"

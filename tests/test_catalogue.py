@@ -463,7 +463,7 @@ BAD = [
     # phases of zero length: pct_start = 1 leaves nothing for the descent; 0.3 * 3 - 1 < 0 leaves
     # nothing for the ascent; three phases with pct_start > ~0.5 leave nothing for the last
     (C.OneCycle, dict(max_lr=1.0, total_steps=100, pct_start=1.0), ValueError, "pct_start", "1.0"),
-    (C.OneCycle, dict(max_lr=1.0, total_steps=3, pct_start=0.3), ValueError, "pct_start", "0.3"),
+    (C.OneCycle, dict(max_lr=1.0, total_steps=3, pct_start=0.3, three_phase=True), ValueError, "pct_start", "0.3"),
     (C.OneCycle, dict(max_lr=1.0, total_steps=100, pct_start=0.6, three_phase=True), ValueError,
      "pct_start", "0.6"),
     (C.OneCycle, dict(max_lr=1.0, total_steps=100, anneal="cosine"), ValueError, "anneal",

@@ -152,7 +152,7 @@ def test_python_dash_m_fastlr_show(tmp_path):
          "--total-steps", "1000", "--min-lr", "1e-3", "-o", "lr.npy"],
         cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "CosineAnnealing(max_lr=0.1, total_steps=1000, min_lr=0.001)" in proc.stdout
+    assert "CosineAnnealing(max_lr=0.1, total_steps=1000, min_lr=0.001, exponent=1.0, " in proc.stdout
     assert "first 0.1 " in proc.stdout and "last " in proc.stdout
     expect = fastlr.CosineAnnealing(0.1, 1000, 1e-3).array(1000)
     assert bits(np.load(tmp_path / "lr.npy")) == bits(expect)

@@ -356,10 +356,13 @@ def test_bad_scale_factors(c, exc, shown):
         assert "factor" in str(info.value) and shown in str(info.value), str(info.value)
 
 
-def test_schedule_times_schedule_is_a_type_error():
-    s = fastlr.Constant(0.1)
-    with pytest.raises(TypeError):
-        s * s  # noqa: B018
+def test_schedule_times_schedule_is_a_product():
+    a, b = fastlr.Constant(0.1), fastlr.Linear(1.0, 0.5, 10)
+    p = a * b
+    assert isinstance(p, fastlr.Product) and p == fastlr.Product(a, b)
+    assert p(4) == 0.1 * b(4)
+    with pytest.raises(TypeError, match="b must be a fastlr schedule"):
+        fastlr.Product(a, "x")
 
 
 # ============================================================================ errors
@@ -452,7 +455,8 @@ def test_nested_to_dict_is_plain_json():
     assert kid["schedule"] == "Scaled" and kid["factor"] == 2.0
     assert kid["inner"]["schedule"] == "WithWarmup" and kid["inner"]["warmup_steps"] == 10
     assert kid["inner"]["inner"] == {"schedule": "CosineAnnealing", "max_lr": 0.1,
-                                     "total_steps": 100, "min_lr": 0.0}
+                                     "total_steps": 100, "min_lr": 0.0, "exponent": 1.0,
+                                     "k_decay": 1.0}
     # dict children are accepted where schedules are
     assert fastlr.join(d["schedules"], [200]) == s
     assert fastlr.with_warmup(kid["inner"]["inner"], 10) == kid_schedule(s)

@@ -59,6 +59,18 @@ def cases() -> dict:
         "warmup_cos": C.with_warmup(cos, 100),
         "join": C.join([C.Warmup(0.1, 10), cos, C.ExponentialDecay(0.05, 1e-3)], [10, 500]),
         "scaled": 3.0 * C.with_warmup(C.Cyclical(0.1, 77), 50),
+        # added with the framework-parity capabilities (issue 9)
+        "cos_exponent": C.CosineAnnealing(0.1, 10**5, 1e-4, exponent=1.7),
+        "cos_k_decay": C.CosineAnnealing(0.1, 10**5, 1e-4, k_decay=1.3),
+        "poly_k_decay": C.Polynomial(0.1, 1e-4, 10**5, 2.0, k_decay=0.8),
+        "exp_growth": C.ExponentialDecay(1e-4, -1e-3, end_lr=0.1),
+        "exp_floor": C.ExponentialDecay(0.1, 1e-3, end_lr=1e-3),
+        "onecycle_small_pct": C.OneCycle(0.1, 1000, pct_start=0.0005),
+        "tanh": C.TanhDecay(0.1, 10**5, 1e-4),
+        "cosine_restarts": C.CosineRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40),
+        "cosine_restarts_periodic": C.CosineRestarts(0.1, 777, min_lr=1e-4),
+        "shifted": C.Shifted(C.CosineAnnealing(0.1, 10**5), 2**40),
+        "product": C.Product(C.with_warmup(cos, 100), C.ExponentialDecay(1.0, 1e-5)),
     }
 
 
