@@ -66,7 +66,15 @@ def _follow(opt, sched, want, n):
     assert sched.get_last_lr() == want(n - 1)
 
 
-N_FOLLOW = BLOCK + 300  # crosses a block boundary
+SMALL_BLOCK = 64
+N_FOLLOW = 5 * SMALL_BLOCK + 17  # crosses block boundaries of the small blocks below
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of SMALL_BLOCK steps: the same refill code, crossed many times in few steps (one
+    test below runs with the real BLOCK)."""
+    monkeypatch.setattr("fastlr.integrations.torch.BLOCK", SMALL_BLOCK)
 
 
 def test_is_a_torch_scheduler():
@@ -75,12 +83,13 @@ def test_is_a_torch_scheduler():
 
 
 def test_absolute_one_schedule_two_groups():
+    assert BLOCK == 4096
     opt = _two_groups(_model())
     sched = ScheduleLR(opt, COSINE)
-    _follow(opt, sched, lambda k: [COSINE(k), COSINE(k)], N_FOLLOW)
+    _follow(opt, sched, lambda k: [COSINE(k), COSINE(k)], BLOCK + 300)
 
 
-def test_relative_one_schedule_two_groups():
+def test_relative_one_schedule_two_groups(small_blocks):
     opt = _two_groups(_model(), lrs=(0.3, 0.07))
     multiplier = fastlr.CosineAnnealing(max_lr=1.0, total_steps=5000)
     sched = ScheduleLR(opt, multiplier, mode="relative")
@@ -88,7 +97,7 @@ def test_relative_one_schedule_two_groups():
 
 
 @pytest.mark.parametrize("mode", ["absolute", "relative"])
-def test_list_of_schedules(mode):
+def test_list_of_schedules(mode, small_blocks):
     opt = _two_groups(_model(), lrs=(0.5, 2.0))
     sched = ScheduleLR(opt, [COSINE, STEPS], mode=mode)
     if mode == "relative":
@@ -99,7 +108,7 @@ def test_list_of_schedules(mode):
 
 
 @pytest.mark.parametrize("mode", ["absolute", "relative"])
-def test_two_d_array(mode):
+def test_two_d_array(mode, small_blocks):
     rng = np.random.default_rng(1)
     values = rng.uniform(0.0, 1.0, size=(N_FOLLOW, 2))
     opt = _two_groups(_model(), lrs=(0.1, 3.0))
@@ -165,7 +174,7 @@ SOURCES = {
 
 @pytest.mark.parametrize("mode", ["absolute", "relative"])
 @pytest.mark.parametrize("kind", list(SOURCES))
-def test_checkpoint_at_500_of_1000_resumes_exactly(tmp_path, kind, mode):
+def test_checkpoint_at_500_of_1000_resumes_exactly(tmp_path, kind, mode, small_blocks):
     # Uninterrupted run: rates after each step and the final weights.
     model = _with_grads(_model())
     opt = _two_groups(model)
