@@ -1,9 +1,11 @@
-"""A fastlr schedule as a Keras 3 ``LearningRateSchedule`` (any backend: jax, torch, tensorflow).
+"""A fastlr schedule as a Keras 3 ``LearningRateSchedule`` (tested with the jax and torch backends).
 
->>> import keras, fastlr                                                  # doctest: +SKIP
->>> from fastlr.integrations.keras import ScheduleLR
->>> lr = ScheduleLR(fastlr.CosineAnnealing(max_lr=1e-3, total_steps=10_000), n_steps=10_000)
->>> model.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr), loss="mse")
+Example::
+
+    import keras, fastlr
+    from fastlr.integrations.keras import ScheduleLR
+    lr = ScheduleLR(fastlr.CosineAnnealing(max_lr=1e-3, total_steps=10_000), n_steps=10_000)
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr), loss="mse")
 
 Keras calls the schedule with the optimizer's ``iterations`` (updates already applied, so the first
 update uses step 0); the schedule looks it up in a precomputed table. Needs Keras 3

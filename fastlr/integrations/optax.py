@@ -1,9 +1,11 @@
 """fastlr schedules as optax learning rates: a precomputed table looked up on the device.
 
->>> import optax, fastlr                                                 # doctest: +SKIP
->>> from fastlr.integrations.optax import as_schedule
->>> lr = as_schedule(fastlr.CosineAnnealing(max_lr=1e-3, total_steps=10_000), 10_000)
->>> opt = optax.inject_hyperparams(optax.adamw)(learning_rate=lr, weight_decay=1e-4)
+Example::
+
+    import optax, fastlr
+    from fastlr.integrations.optax import as_schedule
+    lr = as_schedule(fastlr.CosineAnnealing(max_lr=1e-3, total_steps=10_000), 10_000)
+    opt = optax.inject_hyperparams(optax.adamw)(learning_rate=lr, weight_decay=1e-4)
 
 The returned function maps optax's step ``count`` (the number of updates already applied, so the
 first update uses step 0) to ``table[clip(count, 0, n-1)]``: plain device indexing, jit-safe, no

@@ -1,11 +1,13 @@
 """Drive a PyTorch optimizer from a fastlr schedule (or a precomputed array of rates).
 
->>> import torch, fastlr                                              # doctest: +SKIP
->>> from fastlr.integrations.torch import ScheduleLR
->>> opt = torch.optim.SGD(model.parameters(), lr=0.0)   # lr is overwritten by the schedule
->>> sched = ScheduleLR(opt, fastlr.CosineAnnealing(max_lr=0.1, total_steps=10_000))
->>> for batch in loader:
-...     loss(batch).backward(); opt.step(); opt.zero_grad(); sched.step()
+Example::
+
+    import torch, fastlr
+    from fastlr.integrations.torch import ScheduleLR
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)   # lr is overwritten by the schedule
+    sched = ScheduleLR(opt, fastlr.CosineAnnealing(max_lr=0.1, total_steps=10_000))
+    for batch in loader:
+        loss(batch).backward(); opt.step(); opt.zero_grad(); sched.step()
 
 Step convention: after construction the optimizer holds the step-0 value (the rate of the first
 ``optimizer.step()``); after ``k`` calls of ``sched.step()`` it holds the step-``k`` value. Needs
