@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import fastlr
-from helpers import FASTLR_HOME, child_env
+from helpers import child_env
 
 torch = pytest.importorskip("torch")
 from torch.optim.lr_scheduler import (  # noqa: E402
