@@ -76,6 +76,7 @@ SCHEDULER_NAMES = ("linear", "cosine", "cosine_with_restarts", "polynomial", "co
 METRIC_NAMES = ("reduce_lr_on_plateau", "greedy")
 
 _MAX_PIECES = 20000
+_INT64_MAX = 2**63 - 1
 _WSD_TYPES = ("linear", "cosine", "1-sqrt")
 
 Piece = Tuple[Any, Optional[int]]   # (schedule on its local step, number of steps or None)
@@ -92,8 +93,8 @@ def _chain(pieces: List[Piece]) -> Any:
         if scheds:
             bounds.append(at)
         scheds.append(s)
-        if n is None:
-            break
+        if n is None or at + n > _INT64_MAX:
+            break   # the last piece (or one reaching past step 2**63 - 1) runs on
         at += n
     else:
         raise AssertionError("the last piece must run forever")
