@@ -175,3 +175,19 @@ def test_live_every_schedulertype_is_covered():
     assert installed - set(T.METRIC_NAMES) <= set(T.SCHEDULER_NAMES), \
         "a new transformers SchedulerType needs a fastlr.compat.transformers entry"
     assert set(T.METRIC_NAMES) <= installed
+
+
+def test_compat_schedules_are_ordinary_fastlr_schedules():
+    import pickle
+
+    import fastlr
+    from fastlr.compat import keras as KC
+    from fastlr.compat import timm as TC
+
+    for s in (T.get_scheduler("cosine", 0.1, 7, 100, {"num_cycles": 2.7}),
+              TC.TanhLRScheduler(0.1, 33, cycle_mul=1.5, cycle_limit=4, warmup_t=5),
+              KC.CosineDecayRestarts(0.1, 10, 1.5, 0.8, 0.1)):
+        a = s.array(3000)
+        assert np.array_equal(fastlr.from_dict(s.to_dict()).array(3000), a)
+        assert np.array_equal(pickle.loads(pickle.dumps(s)).array(3000), a)
+        assert np.array_equal(s(np.arange(3000)), a)
