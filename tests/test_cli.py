@@ -1,5 +1,6 @@
-"""The ``fastlr`` command: step-count parsing, ``show`` with its summary and ``-o`` files, errors
-(exit status 2 and a message on stderr), and ``python -m fastlr`` in a subprocess."""
+"""The ``fastlr`` command in process: step-count parsing, ``show`` with its summary, ``export`` files
+read back bit for bit, inline parameters of every registered family, errors (exit status 2 and one
+line on stderr). Subprocess runs: tests/test_cli_subprocess.py."""
 from __future__ import annotations
 
 import argparse
@@ -88,9 +89,9 @@ def test_show_accepts_step_count_spellings():
       "--start", "9223372036854774807"], fastlr.ExponentialDecay(0.1, 1e-3), 1000,
      2**63 - 1 - 999, np.float64),
 ])
-def test_show_writes_npy_equal_to_array(tmp_path, argv, schedule, n, start, dtype):
+def test_export_writes_npy_equal_to_array(tmp_path, argv, schedule, n, start, dtype):
     path = tmp_path / "lr.npy"
-    rc, out = run_main(argv + ["-o", str(path)])
+    rc, out = run_main(["export"] + argv[1:] + ["-o", str(path)])
     assert rc == 0, out
     assert repr(schedule) in out
     saved = np.load(path)
@@ -99,9 +100,9 @@ def test_show_writes_npy_equal_to_array(tmp_path, argv, schedule, n, start, dtyp
 
 
 @pytest.mark.parametrize("start", [0, 123_456_789_012])
-def test_show_writes_csv_equal_to_array(tmp_path, start):
+def test_export_writes_csv_equal_to_array(tmp_path, start):
     path = tmp_path / "lr.csv"
-    rc, _ = run_main(COSINE + ["--start", str(start), "-o", str(path)])
+    rc, _ = run_main(["export"] + COSINE[1:] + ["--start", str(start), "-o", str(path)])
     assert rc == 0
     lines = path.read_text().splitlines()
     assert lines[0] == "step,lr" and len(lines) == 1001
@@ -129,13 +130,15 @@ def test_list_names_the_schedules():
     (["show", "cosine", "--steps", "10", "--max-lr", "0.1", "--total-steps"], "--total-steps"),
     (["show", "cosine", "--steps", "10", "--max-lr", "0.1", "--total-steps", "10", "stray"],
      "stray"),
-    (COSINE + ["-o", "values.txt"], "values.txt"),
+    (["export"] + COSINE[1:] + ["-o", "values.txt"], "values.txt"),
     (COSINE + ["--start", "9223372036854775000"], "2**63 - 1"),
     (["show", "cosine", "--steps", "abc", "--max-lr", "0.1", "--total-steps", "10"], "abc"),
     (["show", "cosine", "--steps", "1.5", "--max-lr", "0.1", "--total-steps", "10"], "1.5"),
-    (["show", "cosine", "--max-lr", "0.1", "--total-steps", "10"], "--steps"),
+    (["export", "cosine", "--max-lr", "0.1", "--total-steps", "10", "-o", "a.npy"], "--steps"),
+    (["show", "exponential", "--lr", "0.1", "--decay-rate", "0.1"], "--steps"),
     (COSINE + ["--dtype", "float16"], "float16"),
     (["frobnicate"], "frobnicate"),
+    (["shwo"], "did you mean 'show'"),
     ([], "command"),
 ])
 def test_bad_arguments_exit_2_with_message(argv, needle, capsys, tmp_path, monkeypatch):
@@ -146,14 +149,14 @@ def test_bad_arguments_exit_2_with_message(argv, needle, capsys, tmp_path, monke
     assert "error" in err and needle in err, err
 
 
-def test_python_dash_m_fastlr_show(tmp_path):
+def test_python_dash_m_fastlr_export(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "fastlr", "show", "cosine", "--steps", "1000", "--max-lr", "0.1",
+        [sys.executable, "-m", "fastlr", "export", "cosine", "--steps", "1000", "--max-lr", "0.1",
          "--total-steps", "1000", "--min-lr", "1e-3", "-o", "lr.npy"],
         cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "CosineAnnealing(max_lr=0.1, total_steps=1000, min_lr=0.001)" in proc.stdout
-    assert "first 0.1 " in proc.stdout and "last " in proc.stdout
+    assert "wrote lr.npy: 1,000 float64 values" in proc.stdout
     expect = fastlr.CosineAnnealing(0.1, 1000, 1e-3).array(1000)
     assert bits(np.load(tmp_path / "lr.npy")) == bits(expect)
 
