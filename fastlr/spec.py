@@ -263,9 +263,16 @@ def _convert(kind: str, value: Any, name: str) -> Any:
             raise TypeError(f"{name} must be a list of schedule specs, got {_short(value)} "
                             f"({type(value).__name__})")
         return [_build(v, f"{name}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, (dict, set)):
-        raise TypeError(f"{name} must be a {base.replace('_', ' ')}, got {_short(value)}")
+    scalar = base not in ("steps_list", "rate_list")
+    if isinstance(value, (dict, set)) or (scalar and isinstance(value, (list, tuple))):
+        raise TypeError(f"{name} must be a {_KIND_WORDS.get(base, base)}, got {_short(value)} "
+                        f"({type(value).__name__})")
     return parse_param(kind, value, name)
+
+
+_KIND_WORDS = {"rate": "rate (a number >= 0)", "real": "number", "steps": "step count",
+               "bool": "bool", "choice": "string", "steps_list": "list of step counts",
+               "rate_list": "list of rates"}
 
 
 def _required(fn: Any) -> List[str]:
@@ -365,7 +372,7 @@ def _annotation_kind(annotation: Any) -> Optional[str]:
         return None
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__",
                                                                   str(annotation))
-    text = text.replace("typing.", "").replace(" ", "")
+    text = text.replace("typing.", "").replace(" ", "").strip("'\"")
     optional = False
     m = re.fullmatch(r"Optional\[(\w+)\]", text)
     if m:
