@@ -30,6 +30,7 @@ import os
 import secrets
 import shutil
 import sys
+import textwrap
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -75,37 +76,37 @@ examples:
   fastlr show --spec warmup_cosine.yaml --steps 1.2M --dtype float32
 """,
     "export": """\
-examples:
-  fastlr export cosine --max-lr 0.1 --total-steps 1M --steps 1M -o lr.npy
-  fastlr export --spec warmup_cosine.yaml --steps 10M --every 1000 -o lr.csv
-  fastlr export step --lr 0.1 --gamma 0.5 --step-size 10k --steps 2e9 --dtype float32 -o lr.npy
-
 .npy is written chunk by chunk through a memory map (memory stays bounded for any --steps),
 .csv as "step,lr" rows with the shortest repr that reads back to the same float, .parquet
 (columns step, lr) with pyarrow. Outputs are atomic: a temporary file beside the target,
 space reserved up front, renamed into place when complete.
+
+examples:
+  fastlr export cosine --max-lr 0.1 --total-steps 1M --steps 1M -o lr.npy
+  fastlr export --spec warmup_cosine.yaml --steps 10M --every 1000 -o lr.csv
+  fastlr export step --lr 0.1 --gamma 0.5 --step-size 10k --steps 2e9 --dtype float32 -o lr.npy
 """,
     "plot": """\
+Several schedules are overlaid with a legend: separate inline schedules with a lone "+",
+and/or repeat --spec. Phase boundaries are marked with dashed lines; long runs are drawn as
+a per-pixel min/max band.
+
 examples:
   fastlr plot cosine --max-lr 0.1 --total-steps 10k -o cosine.png
   fastlr plot cosine --max-lr 0.1 --total-steps 10k + wsd --max-lr 0.1 --warmup-steps 500 \\
       --stable-steps 6k --decay-steps 3.5k --steps 12k -o compare.svg
   fastlr plot --spec a.yaml --spec b.toml --steps 1M --log -o ab.png
-
-Several schedules are overlaid with a legend: separate inline schedules with a lone "+",
-and/or repeat --spec. Phase boundaries are marked with dashed lines; long runs are drawn as
-a per-pixel min/max band.
 """,
     "sweep": """\
+A grid spec (JSON, TOML or YAML):
+  {"family": "cosine", "steps": "1M",
+   "params": {"max_lr": [0.1, 0.3], "total_steps": ["1M"], "min_lr": [0, "1e-5"]}}
+
 examples:
   fastlr sweep grid.yaml -o lr.npy
   fastlr sweep grid.json --steps 1M --dtype float32 -o lr.npy --threads 2
   fastlr sweep grid.toml --reduce sum,min,max,final            # a table, no matrix
   fastlr sweep grid.toml --reduce sum,final -o stats.csv
-
-A grid spec (JSON, TOML or YAML):
-  {"family": "cosine", "steps": "1M",
-   "params": {"max_lr": [0.1, 0.3], "total_steps": ["1M"], "min_lr": [0, "1e-5"]}}
 """,
     "list": """\
 examples:
@@ -176,11 +177,12 @@ def _options(command: str) -> List[Tuple[Tuple[str, ...], Dict[str, Any]]]:
 
 
 def _parser(command: str) -> _Parser:
-    p = _Parser(prog=f"fastlr {command}", usage=USAGE[command], description=DESCRIPTIONS[command],
+    p = _Parser(prog=f"fastlr {command}", usage=USAGE[command],
+                description=textwrap.fill(DESCRIPTIONS[command], 78),
                 epilog=EXAMPLES[command], formatter_class=argparse.RawDescriptionHelpFormatter,
                 allow_abbrev=False)
     if command in ("show", "export", "plot"):
-        p.add_argument_group("schedule", _SCHEDULE_HELP)
+        p.add_argument_group("schedule", textwrap.fill(_SCHEDULE_HELP, 78))
     if command == "sweep":
         p.add_argument("grid", help="the grid spec: .json, .toml, .yaml/.yml")
     for flags, kwargs in _options(command):
@@ -585,8 +587,7 @@ def _write_npy(out: _Atomic, sched: Any, rows: int, start: int, every: int, dtyp
                         shape=(i1 - i0,))
         try:
             _values(sched, i0, i1, start, every, dtype, threads, out=win)
-            win.flush()
-        finally:
+        finally:  # unmapped: its pages leave this process (written back by commit's fsync)
             del win
         if bar is not None:
             bar.update(i1 - i0)
@@ -742,7 +743,6 @@ def _sweep(args: argparse.Namespace, sources: List[Any], stdout: Any) -> int:
                 try:
                     sweep(scheds[r0:r1], c1 - c0, start=start + c0, dtype=dtype, out=win,
                           threads=args.threads)
-                    win.flush()
                 finally:
                     del win
                 if bar is not None:
