@@ -27,7 +27,8 @@ first use. Such a module lists its constructors in ``CONSTRUCTORS`` (a dict name
 or, failing that, in ``__all__``; it may declare ``TARGETS`` (name -> fastlr class name) for
 ``fastlr list``. The other keys are the constructor's keyword arguments, converted by their
 annotations (``int`` -> a step count, ``float`` -> a real, ``bool``; ``Optional[...]`` may be
-None).
+None); a string for a parameter without annotation becomes an integer if it is a step count
+(``"10k"``), a float if it is a number (``"1e-3"``), else stays a string.
 
 **Bounds.** Specs come from files: the structure is checked before anything is built. At most
 :data:`MAX_DEPTH` levels of nested mappings and lists and :data:`MAX_NODES` values in all (counting
@@ -387,6 +388,22 @@ def _annotation_kind(annotation: Any) -> Optional[str]:
     return kind + "?" if optional else kind
 
 
+def _guess(value: Any) -> Any:
+    """A string for a parameter without an annotation: an integer if it is a step count
+    (``"100"``, ``"10k"``), a float if it is a number (``"1e-3"``), else the string."""
+    if not isinstance(value, str) or len(value) > 200:
+        return value
+    try:
+        return parse_count(value)
+    except (TypeError, ValueError):
+        pass
+    try:
+        x = float(value)
+    except ValueError:
+        return value
+    return x if math.isfinite(x) else value
+
+
 def _build_framework(obj: Dict[str, Any], where: str) -> Schedule:
     rest = dict(obj)
     framework = rest.pop("framework", "timm")
@@ -435,7 +452,7 @@ def _build_framework(obj: Dict[str, Any], where: str) -> Schedule:
     kwargs = {}
     for key, value in rest.items():
         kind = kinds.get(key)
-        kwargs[key] = value if kind is None else _convert(kind, value, _at(where, key))
+        kwargs[key] = _guess(value) if kind is None else _convert(kind, value, _at(where, key))
     result = fn(**kwargs)
     if not isinstance(result, Schedule):
         raise TypeError(f"{_prefix(where)}{label} returned {_short(result)}, not a fastlr "

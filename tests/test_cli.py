@@ -167,3 +167,71 @@ def test_python_dash_m_fastlr_bad_arguments(tmp_path):
                           timeout=120)
     assert proc.returncode == 2
     assert "abc" in proc.stderr and proc.stdout == ""
+
+
+# ------------------------------------------------------------------------------------ registry
+def _inline(value):
+    """A parameter value as typed on the command line."""
+    import json
+
+    if isinstance(value, dict) or (isinstance(value, list) and value and
+                                   isinstance(value[0], dict)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return ",".join(_inline(v) for v in value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _every_case():
+    from test_digests import cases
+
+    out = dict(cases())
+    # parameters the digest cases leave at their defaults, set explicitly
+    out["multistep_empty"] = fastlr.MultiStep(0.1, [], 0.5)
+    out["onecycle_all"] = fastlr.OneCycle(0.2, 5000, 0.25, "linear", 10.0, 100.0, True)
+    out["tri_down"] = fastlr.Triangular(0.0, 1.0, 3, None, "exp_range", 0.999)
+    return out
+
+
+@pytest.mark.parametrize("name, s", sorted(_every_case().items()))
+def test_every_parameter_of_every_family_is_settable_inline(name, s):
+    from fastlr import cli
+
+    d = s.to_dict()
+    tokens = [d.pop("schedule")]
+    for key, value in d.items():
+        tokens += ["--" + key.replace("_", "-"), _inline(value)]
+    assert cli._inline_schedule(tokens) == s
+    # the same through main(): show prints the repr
+    rc, out = run_main(["show", *tokens, "--steps", "100"])
+    assert rc == 0 and out.splitlines()[0] == repr(s)
+
+
+def test_the_registry_is_covered_and_no_parameter_shadows_an_option():
+    from fastlr import cli
+
+    covered = {type(s).__name__ for s in _every_case().values()}
+    assert set(fastlr.schedule_classes()) <= covered
+    options = {flag.lstrip("-").replace("-", "_") for cmd in ("show", "export", "plot")
+               for flags, _ in cli._options(cmd) for flag in flags}
+    for name, cls in fastlr.schedule_classes().items():
+        assert not set(fastlr.parameters(cls)) & options, name
+
+
+def test_bare_bool_flags_and_framework_names(monkeypatch):
+    import types
+
+    from fastlr import cli
+
+    s = cli._inline_schedule(["onecycle", "--max-lr", "0.1", "--total-steps", "1k",
+                              "--three-phase", "--anneal", "linear"])
+    assert s == fastlr.OneCycle(0.1, 1000, anneal="linear", three_phase=True)
+    mod = types.ModuleType("fastlr.compat.fake")
+    mod.CONSTRUCTORS = {"cosine": lambda lr, steps: fastlr.CosineAnnealing(lr, steps)}
+    monkeypatch.setitem(sys.modules, "fastlr.compat.fake", mod)
+    assert cli._inline_schedule(["fake:cosine", "--lr", "0.1", "--steps", "100"]) == \
+        fastlr.CosineAnnealing(0.1, 100)
