@@ -223,16 +223,21 @@ def _split(command: str, argv: Sequence[str]) -> Tuple[List[str], List[Any]]:
             else:
                 opts += [name, value]
         elif tok == "+":
-            if not group:
+            if not group and sources and isinstance(sources[-1], tuple):
+                pass  # --spec FILE + NAME ...: the spec already ended its schedule
+            elif not group:
                 raise CLIError("'+' must separate two schedules (SCHEDULE --param value + "
                                "SCHEDULE ...)")
-            sources.append(group)
-            group = []
+            else:
+                sources.append(group)
+                group = []
         else:
             group.append(tok)
         i += 1
     if group:
         sources.append(group)
+    elif "+" in argv and [t for t in argv if t not in opts][-1:] == ["+"]:
+        raise CLIError("'+' must be followed by another schedule")
     return opts, sources
 
 
