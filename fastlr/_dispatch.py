@@ -26,7 +26,7 @@ def _not_built(exc: ImportError) -> ImportError:
         f"fastlr's compiled kernels (fastlr/_kernels*.so) are not built in {_HERE}: this is the "
         f"source tree, imported instead of the installed package because Python looks in the "
         f"current directory first. Run Python from another directory to use the installed "
-        f"fastlr, or build the kernels here: pip install Cython setuptools numpy, then "
+        f"fastlr, or build the kernels here: pip install -U Cython setuptools wheel numpy, then "
         f"pip install -e . --no-build-isolation (or python setup.py build_ext --inplace).")
 
 

@@ -235,3 +235,33 @@ def test_bare_bool_flags_and_framework_names(monkeypatch):
     monkeypatch.setitem(sys.modules, "fastlr.compat.fake", mod)
     assert cli._inline_schedule(["fake:cosine", "--lr", "0.1", "--steps", "100"]) == \
         fastlr.CosineAnnealing(0.1, 100)
+
+
+def test_list_shows_framework_names(monkeypatch):
+    import types
+
+    mod = types.ModuleType("fastlr.compat.fake")
+    mod.CONSTRUCTORS = {"cosine": lambda lr, steps: fastlr.CosineAnnealing(lr, steps)}
+    mod.TARGETS = {"cosine": "CosineAnnealing", "warmup_cosine": "with_warmup"}
+    monkeypatch.setitem(sys.modules, "fastlr.compat.fake", mod)
+    rc, out = run_main(["list"])
+    assert rc == 0
+    lines = out.splitlines()
+    i = lines.index("CosineAnnealing(max_lr: rate, total_steps: steps, min_lr: rate)")
+    assert lines[i + 1].endswith("; framework names: fake:cosine")
+    j = lines.index("WithWarmup(inner: schedule, warmup_steps: steps, init_lr: rate)")
+    assert lines[j + 1].endswith("; framework names: fake:warmup_cosine")
+
+
+def test_threads_hook(tmp_path, capsys):
+    # export passes --threads to fill(threads=) when fill takes it; until then, one clear line
+    import inspect
+
+    rc, _ = run_main(["export", "cosine", "--max-lr", "0.1", "--total-steps", "10", "--steps",
+                      "100", "--threads", "2", "-o", str(tmp_path / "a.npy")])
+    if "threads" in inspect.signature(fastlr.Schedule.fill).parameters:
+        assert rc == 0
+        assert bits(np.load(tmp_path / "a.npy")) == bits(fastlr.CosineAnnealing(0.1, 10).array(100))
+    else:
+        assert rc == 2 and "--threads" in capsys.readouterr().err
+        assert not (tmp_path / "a.npy").exists()

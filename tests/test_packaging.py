@@ -61,7 +61,7 @@ def test_unbuilt_source_tree_says_how_to_build(tmp_path):
     assert last.startswith("ImportError: fastlr's compiled kernels")
     assert "not built" in last and str(tmp_path / "fastlr") in last
     assert "pip install -e . --no-build-isolation" in last
-    assert "pip install Cython setuptools numpy" in last
+    assert "pip install -U Cython setuptools wheel numpy" in last
     assert "python setup.py build_ext --inplace" in last
     assert "another directory" in last
     assert "circular import" not in proc.stderr
