@@ -261,6 +261,9 @@ def _inline_schedule(tokens: List[str]) -> Any:
     i = 1
     while i < len(tokens):
         tok = tokens[i]
+        if tok in ("-o", "--output") or tok.startswith(("-o", "--output=")):
+            raise CLIError("show prints a summary; write the values to a file with fastlr export "
+                           "... -o FILE (or draw them with fastlr plot ... -o FILE)")
         if not tok.startswith("--") or len(tok) == 2:
             raise CLIError(f"unexpected argument {tok!r}: parameters are given as --name value "
                            f"(separate schedules with a lone +)")

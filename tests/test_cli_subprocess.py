@@ -190,6 +190,7 @@ BAD = [
     (["show", *COS, "--steps", "1T"], ["8,000,000,000,000 bytes", "export"]),
     (["show", *COS, "stray"], ["unexpected argument 'stray'"]),
     (["show", *COS, "+", *COS], ["show takes one schedule"]),
+    (["show", *COS, "-o", "x.npy"], ["fastlr export ... -o FILE"]),
     (["show", "--spec", "missing.yaml"], ["missing.yaml", "cannot read spec", "No such file"]),
     (["show", "--spec", DATA / "bomb.yaml"], ["more than 100,000 values"]),
     (["show", "--spec", DATA / "selfref.yaml"], ["contains itself"]),
