@@ -13,6 +13,7 @@ learning rate of the (t+1)-th optimizer update (the torch / optax / keras / timm
 """
 from fastlr.base import Product, Scaled, Schedule, from_dict, lookup, parameters, registry, schedule_classes
 from fastlr.compose import Join, Shifted, WithWarmup, join, with_warmup
+from fastlr.spec import from_spec, load_spec
 from fastlr.schedules import (
     Constant,
     CosineAnnealing,
@@ -82,6 +83,8 @@ __all__ = [
     "with_warmup",
     # serialisation
     "from_dict",
+    "from_spec",
+    "load_spec",
     "registry",
     "schedule_classes",
     "lookup",

@@ -185,6 +185,85 @@ class Schedule:
         self._plan.gather(flat, out)
         return out.reshape(steps.shape)
 
+    # ---------------------------------------------------------------------------- introspection
+    @property
+    def horizon(self) -> int | None:
+        """The step from which the schedule is constant or periodic, or None if it never is.
+
+        Derived from the plan (:meth:`segments`): the first step of the last segment, the one that
+        runs forever, when that segment is constant or repeats exactly (see :attr:`period`).
+        ``CosineAnnealing(0.1, 1000).horizon == 1000`` (``min_lr`` from step 1000 on),
+        ``Warmup(0.1, W).horizon == W``, a join's is its last part's shifted by its boundary, and
+        a purely periodic schedule (``Cyclical``, ``Triangular`` in mode ``"triangular"``,
+        ``WarmRestarts`` with ``cycle_mult == 1`` and no decay) has ``horizon == 0`` and its
+        :attr:`period`. ``ExponentialDecay``, ``StepDecay``, ``InverseSqrt``... decay forever:
+        None. From ``horizon`` on, ``s(t) == s(t + period)`` (periodic) or ``s(t) == s(horizon)``
+        (constant). It is not always the smallest such step (e.g. a cosine whose ``max_lr``
+        equals its ``min_lr`` still reports its ``total_steps``).
+        """
+        begin, tail = _tail(self.segments())
+        kind, _ = _segment_shape(tail)
+        return begin if kind in ("const", "periodic") else None
+
+    @property
+    def period(self) -> int | None:
+        """The period (in steps) of the schedule from :attr:`horizon` on, or None when it is
+        constant there or never periodic. ``Cyclical(max_lr, T).period == 2 * T``;
+        ``Triangular(..., up, down).period == up + down`` (mode ``"triangular"``);
+        ``WarmRestarts(max_lr, L).period == L`` (``cycle_mult == 1``, no decay, no ``max_cycles``)."""
+        _, tail = _tail(self.segments())
+        kind, p = _segment_shape(tail)
+        return p if kind == "periodic" else None
+
+    def phase_boundaries(self, n_steps: int | None = None, start: int = 0, *,
+                         limit: int = 1000) -> Tuple[int, ...]:
+        """The steps where a new phase begins, in ``[start, start + n_steps)`` (``n_steps=None``:
+        no end), increasing, at most ``limit`` of them (the first ones).
+
+        A phase begins where the formula changes: at the first step of each plan segment
+        (warmup end, decay start, the boundaries of a join...), at each cycle start of a periodic
+        segment (``Cyclical`` every ``2 * cycle_steps``, each restart of ``WarmRestarts``, the
+        cycle starts and peaks of ``Triangular``), and at each drop of a staircase
+        (``StepDecay`` every ``step_size``, ``InverseTime(staircase=True)``). Step 0 is never a
+        boundary. ``WarmupStableDecay(0.1, 100, 1000, 2000).phase_boundaries() == (100, 1100,
+        3100)``. (Named ``phase_boundaries`` because ``boundaries`` is a parameter of
+        ``PiecewiseConstant`` and ``Join``.)
+        """
+        lo = check_step(start, "start")
+        hi = None if n_steps is None else lo + check_steps(n_steps, "n_steps", minimum=0)
+        limit = check_steps(limit, "limit", minimum=0)
+        out: list = []
+        begin = 0
+        for seg in self.segments():
+            if len(out) >= limit or (hi is not None and begin >= hi) or begin > INT64_MAX:
+                break
+            if seg.length is not None and seg.length <= 0:
+                continue
+            end = None if seg.length is None else begin + seg.length  # exclusive
+            if begin > 0 and begin >= lo and (hi is None or begin < hi):
+                out.append(begin)
+            cycle, marks = _repeats(seg)
+            cand_lo = max(lo, begin + 1)
+            cand_hi = end if hi is None else (hi if end is None else min(hi, end))
+            if cycle:
+                # local step tau = t - begin + offset; a mark where tau mod cycle is in `marks`
+                base = begin - seg.offset
+                j = (cand_lo - base) // cycle  # the cycle holding cand_lo
+                while len(out) < limit:
+                    first = base + j * cycle
+                    if (cand_hi is not None and first >= cand_hi) or first > INT64_MAX:
+                        break
+                    for m in marks:
+                        t = first + m
+                        if cand_lo <= t <= INT64_MAX and (cand_hi is None or t < cand_hi) \
+                                and len(out) < limit:
+                            out.append(t)
+                    j += 1
+            if end is None:
+                break
+            begin = end
+        return tuple(out[:limit])
+
     # ---------------------------------------------------------------------------- identity
     @property
     def params(self) -> Dict[str, Any]:
@@ -257,6 +336,63 @@ def _as_step_array(t: Any) -> np.ndarray:
     if steps.dtype.kind == "u" and steps.size and int(steps.max()) > INT64_MAX:
         raise ValueError(f"steps must be <= 2**63 - 1, got {int(steps.max())}")
     return steps
+
+
+def _tail(segments: list) -> Tuple[int, Any]:
+    """The first step and the segment of the part of a plan that runs forever."""
+    begin = 0
+    for seg in segments:
+        if seg.length is None or begin + seg.length > INT64_MAX:
+            return begin, seg
+        if seg.length > 0:
+            begin += seg.length
+    raise AssertionError("a segment list must end with a segment that runs forever")
+
+
+def _segment_shape(seg: Any) -> Tuple[str, int | None]:
+    """("const", None), ("periodic", period) or ("varying", None) for a segment running forever,
+    read from its family's parameters by name."""
+    F = plan.Family
+    p = seg.params
+    fam = seg.family
+    if fam == F.CONST:
+        return "const", None
+    if fam == F.LINEAR:
+        return ("const", None) if p["slope"] == 0 else ("varying", None)
+    if fam in (F.EXP, F.INVTIME):
+        return ("const", None) if p["rate"] == 0 or p["lr"] == 0 else ("varying", None)
+    if fam == F.PLATEAU:
+        flat = p["lr"] == 0 or (p["rate"] == 1 if p["kind"] == 0 else p["rate"] == 0)
+        return ("const", None) if flat else ("varying", None)
+    if fam == F.POLY:
+        return ("const", None) if p["amp"] == 0 else ("varying", None)
+    if fam == F.COS2:
+        if p["peak"] == p["low"] and p["decay"] == 1:
+            return "const", None
+        if p["period"] > 0 and p["decay"] == 1:
+            return "periodic", int(p["period"])
+        return "varying", None
+    if fam == F.TRI:
+        if p["amp"] == 0:
+            return "const", None
+        if p["mode"] == 0 or (p["mode"] == 2 and p["gamma"] == 1):
+            return "periodic", int(p["up"] + p["down"])
+        return "varying", None
+    return "varying", None  # pragma: no cover - a family added without a shape rule
+
+
+def _repeats(seg: Any) -> Tuple[int, Tuple[int, ...]]:
+    """(cycle, marks) of a segment whose phases repeat: a phase begins at each local step tau with
+    ``tau mod cycle`` in marks; (0, ()) for a segment that is one phase."""
+    F = plan.Family
+    p = seg.params
+    if seg.family == F.COS2 and p["period"] > 0:
+        return int(p["period"]), (0,)
+    if seg.family == F.TRI:
+        return int(p["up"] + p["down"]), (0, int(p["up"]))
+    if seg.family == F.PLATEAU:
+        return int(p["size"]), (0,)
+    return 0, ()
 
 
 def from_dict(d: Dict[str, Any]) -> Schedule:

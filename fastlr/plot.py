@@ -42,6 +42,7 @@ SAVE_FORMATS: Tuple[str, ...] = (".png", ".svg")
 
 _CHUNK_STEPS = 2**20  # 8 MB of float64 per chunk
 _LABEL_CHARS = 60
+_MAX_MARKS = 100  # a schedule's own phase boundaries are marked when there are at most this many
 _INSTALL_HINT = 'pip install "fastlr-schedules[plot]"'
 
 
@@ -159,11 +160,13 @@ def _steps_list(values: Any, name: str) -> List[int]:
 def _auto_boundaries(s: Any, n_steps: int, start: int) -> List[int]:
     """Phase boundaries a schedule reports about itself, if any.
 
-    Looks for an attribute or method ``boundaries`` then ``phase_boundaries`` (getattr-guarded).
-    A method is called with the keywords among ``n_steps`` / ``start`` that it accepts; anything
-    it needs beyond those means it is not this kind of method, and it is skipped.
+    Looks for a method or attribute ``phase_boundaries`` (every fastlr schedule has the method),
+    then ``boundaries`` (getattr-guarded). A method is called with the keywords among ``n_steps``
+    / ``start`` / ``limit`` that it accepts; anything it needs beyond those means it is not this
+    kind of method, and it is skipped. More than ``_MAX_MARKS`` boundaries in the window (a
+    staircase or a fast cycle over a long run) are too dense to mark: none are drawn.
     """
-    for attr in ("boundaries", "phase_boundaries"):
+    for attr in ("phase_boundaries", "boundaries"):
         value = getattr(s, attr, None)
         if value is None:
             continue
@@ -172,7 +175,7 @@ def _auto_boundaries(s: Any, n_steps: int, start: int) -> List[int]:
                 sig = inspect.signature(value)
             except (TypeError, ValueError):
                 continue
-            known = {"n_steps": n_steps, "start": start}
+            known = {"n_steps": n_steps, "start": start, "limit": _MAX_MARKS + 1}
             kwargs = {k: v for k, v in known.items() if k in sig.parameters}
             required = [p for p in sig.parameters.values()
                         if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
@@ -181,7 +184,9 @@ def _auto_boundaries(s: Any, n_steps: int, start: int) -> List[int]:
             if required:
                 continue
             value = value(**kwargs)
-        return _steps_list(value, f"{type(s).__name__}.{attr}")
+        marks = _steps_list(value, f"{type(s).__name__}.{attr}")
+        inside = [b for b in marks if start <= b < start + n_steps]
+        return inside if len(inside) <= _MAX_MARKS else []
     return []
 
 
@@ -345,8 +350,9 @@ def plot(schedule_or_array: Any, n_steps: Optional[int] = None, ax: Any = None, 
         single series gets a legend only when labelled.
     boundaries : list of int, optional
         Steps marked with vertical dashed lines (those outside the window are skipped). If None,
-        each schedule's own ``boundaries`` / ``phase_boundaries`` (attribute, or method taking
-        ``n_steps``/``start`` keywords), if it has one, is used.
+        each schedule's own ``phase_boundaries`` / ``boundaries`` (method taking
+        ``n_steps``/``start`` keywords, or attribute), if it has one, is used — unless it reports
+        more than 100 in the window (too dense to mark).
     **line_kwargs
         Passed to ``ax.plot`` for every series (``color``, ``lw``, ``ls``, ...); the band uses the
         line's colour at alpha 0.25.

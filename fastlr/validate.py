@@ -176,6 +176,16 @@ def parse_count(text: Any, name: str = "steps") -> int:
     return check_step(value // scale, name)
 
 
+_PARAM_CHARS = 200   # a number or a comma-separated list of them is never longer
+_NESTED_KINDS = ("schedule", "schedule_list", "steps_list", "rate_list")
+
+
+def _digits(value: int) -> int:
+    """The number of decimal digits of a (huge) integer, without converting it to text."""
+    bits = abs(value).bit_length()
+    return max(1, int(bits * 0.30102999566398120) + 1)
+
+
 PARAM_KINDS = ("rate", "real", "steps", "bool", "choice", "steps_list", "rate_list", "schedule",
                "schedule_list")
 
@@ -191,6 +201,17 @@ def parse_param(kind: str, value: Any, name: str) -> Any:
         if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null")):
             return None
         kind = kind[:-1]
+    if isinstance(value, str) and len(value) > _PARAM_CHARS and kind not in _NESTED_KINDS:
+        raise ValueError(f"{name}: {value[:40]!r}... is too long ({len(value)} characters) for a "
+                         f"{kind} parameter")
+    if isinstance(value, int) and not isinstance(value, bool):
+        # refused by size, with the number of digits, not printed or converted
+        if kind in ("rate", "real") and abs(value) >= 2**1024:
+            raise ValueError(f"{name}: a {_digits(value)}-digit integer is too large for a "
+                             f"floating-point number")
+        if kind == "steps" and value > INT64_MAX:
+            raise ValueError(f"{name} must be <= 2**63 - 1, got a {_digits(value)}-digit integer"
+                             if value >= 10**30 else f"{name} must be <= 2**63 - 1, got {value}")
     if kind in ("rate", "real"):
         if isinstance(value, str):
             try:

@@ -131,14 +131,14 @@ def test_yaml_without_pyyaml_says_what_to_install(tmp_path, monkeypatch, capsys)
 
 
 @pytest.mark.parametrize("spec, extra, msg", [
-    (dict(SPEC, famly="cosine"), [], "unknown key(s) 'famly'"),
+    (dict(SPEC, famly="cosine"), [], "unknown key 'famly' (did you mean 'family'?)"),
     ({k: v for k, v in SPEC.items() if k != "steps"}, [], "no 'steps' in the spec: pass --steps"),
     (dict(SPEC, family="nope"), [], "unknown schedule 'nope'"),
     (dict(SPEC, family=3), [], "'family' must name a schedule"),
     (dict(SPEC, params=[0.1]), [], "'params' must map parameter names"),
     (dict(SPEC, params={"max_lr": [], "total_steps": [10]}), [], "max_lr is an empty list"),
     (dict(SPEC, params={"max_lr": 0.1, "total_steps": [10]}), [], "max_lr must be a list"),
-    (dict(SPEC, steps=-5), [], "n_steps must be >= 0"),
+    (dict(SPEC, steps=-5), [], "'steps' must be a whole number of steps"),
     (dict(SPEC, steps=1.5), [], "'steps' must be a whole number"),
     (SPEC, ["--threads", "0"], "threads must be >= 1"),
     (dict(SPEC, dtype="int8"), [], "dtype must be float32 or float64"),

@@ -105,7 +105,7 @@ def test_missing_dask_names_the_extra(monkeypatch):
     for mod in [m for m in sys.modules if m == "dask" or m.startswith("dask.")]:
         monkeypatch.delitem(sys.modules, mod)
     monkeypatch.setitem(sys.modules, "dask", None)  # makes `import dask...` raise ImportError
-    with pytest.raises(ImportError, match=r"pip install fastlr\[dask\]"):
+    with pytest.raises(ImportError, match=r"pip install \"fastlr-schedules\[dask\]\""):
         fd.sweep(schedules(), 10)
 
 

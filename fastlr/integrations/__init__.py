@@ -7,7 +7,7 @@ module is imported (``import fastlr`` never does), and is installed with the mat
   table (``pip install "fastlr-schedules[jax]"``);
 * :mod:`fastlr.integrations.keras` -- ``ScheduleLR``, a serialisable Keras 3
   ``LearningRateSchedule`` (``pip install "fastlr-schedules[keras]"``);
-* :mod:`fastlr.integrations.dask` -- sweeps as lazy dask arrays (``pip install fastlr[dask]``);
+* :mod:`fastlr.integrations.dask` -- sweeps as lazy dask arrays (``pip install "fastlr-schedules[dask]"``);
 * :mod:`fastlr.integrations.tables` -- the validated float64 rate tables the adapters share
   (numpy only).
 """

@@ -9,7 +9,7 @@ Each block of ``rows × steps`` is filled by :func:`fastlr.sweep.fill_rows` (the
 entry point of :func:`fastlr.sweep`) on the worker that computes it, with the block's first step as
 ``start``: block values are the sweep's values bit for bit, however the array is chunked. The
 schedules travel in the graph as pickles (a schedule pickles as its ``to_dict``), one copy per
-block of rows. Needs ``dask[array]`` (``pip install fastlr[dask]``, which also brings
+block of rows. Needs ``dask[array]`` (``pip install "fastlr-schedules[dask]"``, which also brings
 ``distributed``).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _import_dask() -> Any:
         from dask.highlevelgraph import HighLevelGraph
     except ImportError as exc:
         raise ImportError("fastlr.integrations.dask needs dask with its array module: "
-                          "pip install fastlr[dask]") from exc
+                          "pip install \"fastlr-schedules[dask]\"") from exc
     return da, normalize_chunks, tokenize, HighLevelGraph
 
 
