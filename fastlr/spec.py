@@ -24,7 +24,8 @@ list the valid ones and suggest the closest; a missing parameter is named.
 ...}`` (and timm's ``{"sched": "cosine", ...}``, which means ``framework: timm``) build the
 schedule with the constructor ``name`` of the module ``fastlr.compat.<framework>``, imported on
 first use. Such a module lists its constructors in ``CONSTRUCTORS`` (a dict name -> callable)
-or, failing that, in ``__all__``; it may declare ``TARGETS`` (name -> fastlr class name) for
+or, failing that, in ``__all__``; it may declare ``TARGETS`` or ``FASTLR_NAMES`` (name -> the
+fastlr class name(s) it builds) for
 ``fastlr list``. The other keys are the constructor's keyword arguments, converted by their
 annotations (``int`` -> a step count, ``float`` -> a real, ``bool``; ``Optional[...]`` may be
 None); a string for a parameter without annotation becomes an integer if it is a step count
@@ -354,13 +355,21 @@ def framework_targets() -> Dict[str, Dict[str, str]]:
             module = _framework_module(fw)
         except (ImportError, ValueError):
             continue
-        for name, target in dict(getattr(module, "TARGETS", {}) or {}).items():
-            key = target if isinstance(target, str) else getattr(target, "__name__", str(target))
-            try:
-                key = lookup(key).__name__ if isinstance(key, str) else key
-            except ValueError:
-                pass
-            out.setdefault(key, {})[f"{fw}:{name}"] = name
+        table = dict(getattr(module, "TARGETS", None) or getattr(module, "FASTLR_NAMES", None)
+                     or {})
+        for name, targets in table.items():
+            if isinstance(targets, str):
+                targets = [t for part in targets.split("/") for t in part.split(",")]
+            elif not isinstance(targets, (list, tuple)):
+                targets = [targets]
+            for target in targets:
+                key = target.strip() if isinstance(target, str) else \
+                    getattr(target, "__name__", str(target))
+                try:
+                    key = lookup(key).__name__
+                except ValueError:
+                    continue  # a composition or a note, not a class name
+                out.setdefault(key, {})[f"{fw}:{name}"] = name
     return out
 
 
