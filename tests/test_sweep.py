@@ -465,7 +465,7 @@ def test_grid_order_and_parameter_table():
     assert table == [dict(max_lr=a, total_steps=t, min_lr=m)
                      for a in (0.1, 0.3) for t in (100, 200, 300) for m in (0.0, 1e-5)]
     for s, row in zip(scheds, table):
-        assert s.params == row  # every row traces back to its configuration
+        assert s.params == {**row, "exponent": 1.0, "k_decay": 1.0}  # traces back to its row
     assert fastlr.grid(fastlr.CosineAnnealing, **lists) == by_hand
     assert fastlr.grid("CosineAnnealing", **lists) == by_hand
 
