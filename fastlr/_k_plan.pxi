@@ -49,6 +49,7 @@ cdef extern from "Python.h":
 
 cdef int _handle_signals() noexcept nogil:
     """Run Python's signal handlers: -1 with their exception pending, 0 if they returned."""
+    global fastlr_sigint
     cdef int rc
     fastlr_sigint = 0
     with gil:
