@@ -87,6 +87,10 @@ cdef int _run_fill(const _PlanRef* refs, Py_ssize_t nrows, floating* out, Py_ssi
         threads = <int>nitems
     if threads > 1:
         threads = fastlr_team_size(threads)
+    if threads <= 1 and not watching:
+        for r in range(nrows):   # nothing to check between chunks: one call per row
+            fill_plan(refs[r].i, refs[r].d, refs[r].t, refs[r].n, out + r * ld, start, n)
+        return 0
     if threads <= 1:
         for it in range(nitems):
             if _interrupted(watching) and _handle_signals() < 0:
@@ -204,10 +208,10 @@ cdef class Plan:
         """Write the values of steps start ... start+len(out)-1 into `out`; return `out`.
 
         ``threads``: 1 serial; None or k: as ``fastlr.threads.fill_threads`` resolves them (None
-        is serial below a measured size). The bytes are the same for every thread count. A long
-        fill on the main thread stops for Ctrl-C between chunks of RUN_CHUNK steps: the
-        KeyboardInterrupt propagates and `out` then holds whole chunks of the window (a prefix
-        when serial), the rest untouched."""
+        is serial below a measured size). The bytes are the same for every thread count. A fill
+        of WATCH_ABOVE steps or more on the main thread stops for Ctrl-C between chunks of
+        RUN_CHUNK steps: the KeyboardInterrupt propagates and `out` then holds whole chunks of the
+        window (a prefix when serial), the rest untouched."""
         cdef Py_buffer view
         cdef int64_t s = _as_step(start, "start")
         cdef int64_t n
@@ -221,7 +225,7 @@ cdef class Plan:
                 nthreads = _fill_threads(threads, n)
             elif threads is None and n >= _fill_serial_below:
                 nthreads = _fill_threads(None, n)
-            if n <= _RUN_CHUNK:
+            if nthreads == 1 and n < _WATCH_ABOVE:
                 if kind == 2:
                     with nogil:
                         fill_plan(self._i, self._d, self._t, self._n, <double*>view.buf, s, n)

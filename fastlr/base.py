@@ -142,9 +142,9 @@ class Schedule:
         ``threads`` (see :mod:`fastlr.threads`): ``None`` splits a long window (2**18 steps or
         more) over the CPUs available to the process, ``1`` is serial, ``k`` at most k threads,
         ``-1`` every CPU. The bytes are identical for every thread count. On the main thread a
-        long fill stops for Ctrl-C between chunks of 65536 steps: the KeyboardInterrupt
-        propagates, and ``out`` then holds whole chunks of the window (serially: a prefix),
-        the rest untouched.
+        fill of 2**22 steps or more stops for Ctrl-C between chunks of 65536 steps (shorter fills
+        end within milliseconds): the KeyboardInterrupt propagates, and ``out`` then holds whole
+        chunks of the window (serially: a prefix), the rest untouched.
         """
         return self._plan.fill(out, start, threads)
 
