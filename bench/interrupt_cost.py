@@ -74,7 +74,13 @@ def main() -> int:
                 want = s.array(n, dtype=dtype, threads=1)
                 bp.fill(out, 0)
                 assert out.tobytes() == want.tobytes(), case.name
-                items = [Timed("base", lambda bp=bp: bp.fill(out, 0)),
+                if args.self:   # the same serial path twice
+                    def base_fill(bp=bp):
+                        return bp.fill(out, 0, 1)
+                else:           # an older build: its one-shot fill has no threads
+                    def base_fill(bp=bp):
+                        return bp.fill(out, 0)
+                items = [Timed("base", base_fill),
                          Timed("new", lambda p=p: p.fill(out, 0, 1))]
                 print(f"  {case.name} N={_label(n)} {dtype}", file=sys.stderr, flush=True)
                 round_robin(items, None, args.budget, fast=("base", "new"))
