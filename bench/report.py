@@ -3,6 +3,7 @@
 
     python bench/report.py [--sizes 1e5,1e6,1e7] [--dtype float64,float32] [--repeat K]
                            [--cases step,cosine] [--start S] [--budget SECONDS] [--peers]
+                           [--threads 1e8] [--only-threads]
 
 For each case (``bench/cases.py``), N and dtype, in ONE process: the output array is allocated and
 touched once; then ``out.fill(c)``, the fastlr ``fill`` into the same array, the numpy reference
@@ -15,6 +16,12 @@ Rounds: fill and fastlr get ``--repeat K`` rounds (default: as many as fit in ``
 each, 5 to 1000); slower functions (the numpy reference, peers) get at most that many and at least
 3, capped by the same budget — so N = 1e7 references run 3–5 times and the default report of 20
 cases stays under two minutes (95 s measured). Calls shorter than ~50 µs are timed in batches.
+
+With ``--threads N1,N2``: a second table at those sizes, interleaved the same way, of
+``fill(out, threads=1)``, ``fill(out, threads=None)`` (the default: every available CPU for long
+windows), the single-thread ``out.fill`` and the parallel write floor: ``Constant.fill(out,
+threads=None)``, a pure store loop split over the same threads and chunks as a parallel fill (the
+bandwidth a parallel ``out.fill`` would reach). ``--only-threads`` skips the single-thread table.
 
 Progress goes to stderr; the Markdown goes to stdout (``> report.md`` keeps it clean).
 """
@@ -288,6 +295,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="bytes past a 64-byte boundary where the output arrays start "
                          "(default 0; numpy itself only guarantees 16)")
     ap.add_argument("--no-overhead", action="store_true", help="skip the per-call overhead table")
+    ap.add_argument("--threads", default="",
+                    help="sizes for the threads table (threads=None vs 1, and the parallel write "
+                         "floor), e.g. 1e8; default: no threads table")
+    ap.add_argument("--only-threads", action="store_true",
+                    help="only the threads table (with --threads)")
     args = ap.parse_args(argv)
 
     sizes = [_size(s) for s in args.sizes.split(",") if s.strip()]
@@ -314,7 +326,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rows = []
     problems: List[str] = []
     t_all = time.perf_counter()
-    for case in cases:
+    for case in ([] if args.only_threads else cases):
         for n in sizes:
             bound = case.bind(n)
             sched, ref = bound.schedule, bound.reference
@@ -355,6 +367,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 row += [_fmt(ns[p.name]) if p.name in ns else "—" for p in peer_objs]
                 row.append(f"{by['fastlr'].rounds} / {by['numpy'].rounds}")
                 rows.append(row)
+    if rows:
+        _main_table(head, rows, start, args, cases)
+    if args.threads:
+        thread_table([_size(x) for x in args.threads.split(",") if x.strip()], dtypes, cases,
+                     start, args)
+    if not args.no_overhead and not args.only_threads:
+        overhead_table(cases, sizes, args)
+    if problems:
+        print("")
+        for p in problems:
+            print(f"- note: {p}")
+    print("")
+    print(f"Total time {time.perf_counter() - t_all:.1f} s; load average at the end: {_load()}.")
+    return 0
+
+
+def _main_table(head, rows, start, args, cases) -> None:
     print(_table(head, rows))
     print("")
     print(f"Medians of interleaved samples; ratio = fastlr / out.fill (1.0 is the memory-write "
@@ -363,36 +392,74 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for case in cases:
         print(f"- `{case.name}`: {case.description}")
 
-    if not args.no_overhead:
-        print("")
-        print("### Per-call overhead (µs per call, medians)")
-        print("")
-        ohead = ["case", "fastlr fill(10)", f"fastlr sched({OVERHEAD_STEP})",
-                 "numpy ref(arange(10))", f"numpy ref({OVERHEAD_STEP})", "out.fill (10 elem)"]
-        orows = []
-        small = touched(10, "float64", args.offset)
-        for case in cases:
-            bound = case.bind(max(sizes))
-            sched, ref = bound.schedule, bound.reference
-            items = [Timed("fill10", lambda s=sched: s.fill(small)),
-                     Timed("scalar", lambda s=sched: s(OVERHEAD_STEP)),
-                     Timed("ref10", lambda r=ref: r(np.arange(0, 10))),
-                     Timed("refscalar", lambda r=ref: r(OVERHEAD_STEP)),
-                     Timed("outfill10", lambda: small.fill(0.5))]
-            print(f"  overhead {case.name} ...", file=sys.stderr, flush=True)
-            round_robin(items, args.repeat or None, args.budget / 3,
-                        fast=[it.key for it in items])
-            med = {it.key: it.median * 1e6 for it in items}
-            orows.append([case.name] + [f"{med[k]:.3f}" for k in
-                                         ("fill10", "scalar", "ref10", "refscalar", "outfill10")])
-        print(_table(ohead, orows))
-    if problems:
-        print("")
-        for p in problems:
-            print(f"- note: {p}")
+
+def thread_table(sizes, dtypes, cases, start, args) -> None:
+    """fill(threads=1) vs fill(threads=None), with the single-thread and parallel write floors."""
+    from fastlr.threads import available_cpus, fill_threads
+
     print("")
-    print(f"Total time {time.perf_counter() - t_all:.1f} s; load average at the end: {_load()}.")
-    return 0
+    print("### Threads: one long fill on every available CPU")
+    print("")
+    head = ["case", "N", "dtype", "threads=1 ns/elem", "threads=None ns/elem", "speedup",
+            "out.fill ns/elem (1 thread)", "parallel write ns/elem", "threads=1 / out.fill",
+            "threads=None / parallel write", "rounds"]
+    rows = []
+    floor = fastlr.Constant(0.5)
+    for n in sizes:
+        nt = fill_threads(None, n)
+        for dtype in dtypes:
+            out = touched(n, dtype, args.offset)
+            for case in cases:
+                sched = case.bind(n).schedule
+                items = [Timed("fill", lambda out=out: out.fill(0.5)),
+                         Timed("pfill", lambda out=out: floor.fill(out, threads=None)),
+                         Timed("one", lambda out=out, s=sched: s.fill(out, start, threads=1)),
+                         Timed("auto", lambda out=out, s=sched: s.fill(out, start,
+                                                                       threads=None))]
+                print(f"  threads {case.name} N={_label(n)} {dtype} ...", file=sys.stderr,
+                      flush=True)
+                round_robin(items, args.repeat or None, args.budget,
+                            fast=[it.key for it in items])
+                med = {it.key: it.median for it in items}
+                ns = {k: v / n * 1e9 for k, v in med.items()}
+                rows.append([case.name, _label(n), dtype, _fmt(ns["one"]), _fmt(ns["auto"]),
+                             _fmt(med["one"] / med["auto"]), _fmt(ns["fill"]), _fmt(ns["pfill"]),
+                             _fmt(med["one"] / med["fill"]), _fmt(med["auto"] / med["pfill"]),
+                             str(items[0].rounds)])
+        print(f"threads=None uses {nt} threads at N={_label(n)} (available CPUs: "
+              f"{available_cpus()}).", file=sys.stderr)
+    print(_table(head, rows))
+    print("")
+    print(f"threads=None resolves to {fill_threads(None, max(sizes))} threads at "
+          f"N={_label(max(sizes))} (available CPUs: {available_cpus()}). Parallel write = "
+          f"`Constant(0.5).fill(out, threads=None)`: a store loop over the same chunks and threads "
+          f"(the parallel `out.fill` floor); out.fill is numpy's, on one thread. Medians of "
+          f"interleaved samples.")
+
+
+def overhead_table(cases, sizes, args) -> None:
+    print("")
+    print("### Per-call overhead (µs per call, medians)")
+    print("")
+    ohead = ["case", "fastlr fill(10)", f"fastlr sched({OVERHEAD_STEP})",
+             "numpy ref(arange(10))", f"numpy ref({OVERHEAD_STEP})", "out.fill (10 elem)"]
+    orows = []
+    small = touched(10, "float64", args.offset)
+    for case in cases:
+        bound = case.bind(max(sizes))
+        sched, ref = bound.schedule, bound.reference
+        items = [Timed("fill10", lambda s=sched: s.fill(small)),
+                 Timed("scalar", lambda s=sched: s(OVERHEAD_STEP)),
+                 Timed("ref10", lambda r=ref: r(np.arange(0, 10))),
+                 Timed("refscalar", lambda r=ref: r(OVERHEAD_STEP)),
+                 Timed("outfill10", lambda: small.fill(0.5))]
+        print(f"  overhead {case.name} ...", file=sys.stderr, flush=True)
+        round_robin(items, args.repeat or None, args.budget / 3,
+                    fast=[it.key for it in items])
+        med = {it.key: it.median * 1e6 for it in items}
+        orows.append([case.name] + [f"{med[k]:.3f}" for k in
+                                     ("fill10", "scalar", "ref10", "refscalar", "outfill10")])
+    print(_table(ohead, orows))
 
 
 def _table(head: List[str], rows: List[List[str]]) -> str:

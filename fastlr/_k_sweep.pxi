@@ -1,28 +1,6 @@
 # Sweeps: many plans, one row each (fastlr/sweep.py validates and calls sweep_fill), and their
 # reductions.
 
-ctypedef struct _PlanRef:
-    const int64_t* i
-    const double* d
-    const double* t
-    Py_ssize_t n
-
-
-cdef void _fill_rows(floating* out, Py_ssize_t ld, const _PlanRef* refs, Py_ssize_t nrows,
-                     int64_t start, int64_t n, int threads) noexcept nogil:
-    # Row r (out + r * ld) gets plan r's values of steps start ... start+n-1. A row is written by
-    # one thread, with the same code as Plan.fill, and rows share nothing: the output cannot depend
-    # on the thread count or on which thread ran which row. Dynamic scheduling balances rows of
-    # unequal cost (a constant tail is cheaper than a cosine).
-    cdef Py_ssize_t r
-    if threads <= 1 or nrows <= 1:
-        for r in range(nrows):
-            fill_plan(refs[r].i, refs[r].d, refs[r].t, refs[r].n, out + r * ld, start, n)
-    else:
-        for r in prange(nrows, num_threads=threads, schedule="dynamic", chunksize=1):
-            fill_plan(refs[r].i, refs[r].d, refs[r].t, refs[r].n, out + r * ld, start, n)
-
-
 cdef _PlanRef* _plan_refs(tuple keep) except NULL:
     """A malloc'd array of the plans' pointers (the caller frees it; `keep` holds the plans and
     their tables alive). Raises TypeError, freeing it, for anything but a Plan of this copy."""
@@ -51,13 +29,17 @@ def sweep_fill(plans, out, start=0, int threads=1):
 
     Rows must be contiguous, but the row stride may exceed the row length, so `out` can be a column
     block ``wide[:, c:c + n]`` of a wider array (with ``start`` the block's first step). The GIL is
-    released while the rows are filled; with ``threads > 1`` and OpenMP compiled in, rows run in
-    parallel. Row r is bit for bit ``plans[r].fill(out[r], start)`` for every thread count.
+    released while the rows are filled, in chunks of RUN_CHUNK steps of a row; with ``threads > 1``
+    and OpenMP compiled in, chunks run in parallel (fewer threads if the OS cannot start that many).
+    Row r is bit for bit ``plans[r].fill(out[r], start)`` for every thread count. On the main
+    thread, Ctrl-C stops the fill between chunks (KeyboardInterrupt; `out` then holds whole chunks,
+    the rest untouched).
     `plans` must be Plan objects of this copy of the kernels (fastlr._dispatch.kernels)."""
     cdef Py_buffer view
     cdef int64_t s = _as_step(start, "start")
     cdef int64_t n
     cdef Py_ssize_t nrows, r, ld
+    cdef int watching = 0, rc = 0
     cdef _PlanRef* refs = NULL
     cdef tuple keep = tuple(plans)   # holds the plans (and their tables) alive without the GIL
     cdef int kind = _acquire(out, &view, 2, "out")
@@ -73,12 +55,17 @@ def sweep_fill(plans, out, start=0, int threads=1):
         ld = view.strides[0] // view.itemsize if nrows > 1 else n
         if threads < 1:
             threads = 1
-        if kind == 2:
-            with nogil:
-                _fill_rows(<double*>view.buf, ld, refs, nrows, s, n, threads)
-        else:
-            with nogil:
-                _fill_rows(<float*>view.buf, ld, refs, nrows, s, n, threads)
+        watching = _watch_start(<int64_t>nrows * n)
+        try:
+            if kind == 2:
+                with nogil:
+                    rc = _run_fill(refs, nrows, <double*>view.buf, ld, s, n, threads, watching)
+            else:
+                with nogil:
+                    rc = _run_fill(refs, nrows, <float*>view.buf, ld, s, n, threads, watching)
+        finally:
+            _watch_stop(watching)
+        _raise_pending(rc)
     finally:
         free(refs)
         PyBuffer_Release(&view)
@@ -190,13 +177,16 @@ cdef int64_t _minmax_block(const double* x, int64_t m, double* lo, double* hi) n
     return nans
 
 
-cdef void _reduce_row(const _PlanRef* p, int64_t start, int64_t n, int64_t chunk, double* buf,
-                      double* res) noexcept nogil:
+cdef int _reduce_row(const _PlanRef* p, int64_t start, int64_t n, int64_t chunk, double* buf,
+                     double* res, int watching) noexcept nogil:
     # res = [sum, min, max, final] of the values of steps start ... start+n-1 (n >= 1). Chunk sums
-    # are added with Neumaier's compensation; min/max propagate NaN as numpy's do.
+    # are added with Neumaier's compensation; min/max propagate NaN as numpy's do. Returns 1, or 0
+    # when an interrupt (watched calls) stopped it between chunks (res untouched).
     cdef double total = 0.0, comp = 0.0, part, t, lo = INFINITY, hi = -INFINITY
     cdef int64_t c0 = 0, m = 0, nans = 0
     while c0 < n:
+        if watching != 0 and fastlr_sigint != 0:
+            return 0
         m = n - c0 if n - c0 < chunk else chunk
         fill_plan(p.i, p.d, p.t, p.n, buf, start + c0, m)
         part = _sum_block(buf, m)
@@ -216,17 +206,48 @@ cdef void _reduce_row(const _PlanRef* p, int64_t start, int64_t n, int64_t chunk
     res[RED_MIN] = lo
     res[RED_MAX] = hi
     res[RED_FINAL] = buf[m - 1]
+    return 1
 
 
-cdef void _reduce_rows(const _PlanRef* refs, Py_ssize_t nrows, int64_t start, int64_t n,
-                       int64_t chunk, double* scratch, int threads, double* res) noexcept nogil:
-    cdef Py_ssize_t r
-    if threads <= 1 or nrows <= 1:
-        for r in range(nrows):
-            _reduce_row(&refs[r], start, n, chunk, scratch, res + r * RED_N)
-    else:
+cdef int _reduce_rows(const _PlanRef* refs, Py_ssize_t nrows, int64_t start, int64_t n,
+                      int64_t chunk, double* scratch, int threads, double* res,
+                      int watching) noexcept nogil:
+    # Rows are the items (a row's chunks are summed in order, so a row stays on one thread). An
+    # interrupt stops the rows in flight between chunks; Python's handlers then run (-1 if they
+    # raise, exception pending) and, if they return, the unfinished rows start again. -2: no memory.
+    cdef Py_ssize_t r, left
+    cdef char* done
+    if threads > nrows:
+        threads = <int>nrows
+    if threads > 1:
+        threads = fastlr_team_size(threads)
+    if threads <= 1:
+        r = 0
+        while r < nrows:
+            if _reduce_row(&refs[r], start, n, chunk, scratch, res + r * RED_N, watching):
+                r += 1
+            elif _handle_signals() < 0:
+                return -1
+        return 0
+    done = <char*>calloc(nrows, 1)
+    if done == NULL:
+        return -2
+    while True:
         for r in prange(nrows, num_threads=threads, schedule="dynamic", chunksize=1):
-            _reduce_row(&refs[r], start, n, chunk, scratch + threadid() * chunk, res + r * RED_N)
+            if done[r] == 0 and not (watching != 0 and fastlr_sigint != 0):
+                done[r] = <char>_reduce_row(&refs[r], start, n, chunk,
+                                            scratch + threadid() * chunk, res + r * RED_N,
+                                            watching)
+        left = 0
+        for r in range(nrows):
+            left += done[r] == 0
+        if left == 0:
+            break
+        if _handle_signals() < 0:
+            free(done)
+            return -1
+    free(done)
+    return 0
 
 
 def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk,
@@ -237,7 +258,7 @@ def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk
     every thread count gives the same values) and it must have ``chunk`` columns. Returns `res`."""
     cdef int64_t s = _as_step(start, "start")
     cdef Py_ssize_t nrows, r
-    cdef int threads
+    cdef int threads, watching = 0, rc = 0
     cdef _PlanRef* refs = NULL
     cdef tuple keep = tuple(plans)
     nrows = len(keep)
@@ -253,9 +274,13 @@ def sweep_reduce_rows(plans, double[:, ::1] res, start, int64_t n, int64_t chunk
     if nrows == 0:
         return res
     refs = _plan_refs(keep)
+    watching = _watch_start(<int64_t>nrows * n)
     try:
         with nogil:
-            _reduce_rows(refs, nrows, s, n, chunk, &scratch[0, 0], threads, &res[0, 0])
+            rc = _reduce_rows(refs, nrows, s, n, chunk, &scratch[0, 0], threads, &res[0, 0],
+                              watching)
     finally:
+        _watch_stop(watching)
         free(refs)
+    _raise_pending(rc)
     return res

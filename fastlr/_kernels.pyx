@@ -17,17 +17,18 @@ The source is one compilation unit (one per instruction set: _kernels_avx2.pyx a
 _kernels_avx512.pyx include this file), split by concern:
 
     _k_isa.pxi       CPU feature probes, the ISA of this copy, OpenMP
+    _k_run.pxi       long calls: Ctrl-C between chunks, thread teams that can start
     _k_tables.pxi    rotation / power tables (built once per segment)
     _k_families.pxi  the families: enum, named parameter structs, kernels, segment checks
     _k_buffers.pxi   `out` and window checks (accept and explain in one place)
-    _k_plan.pxi      the interpreter (fill_plan, gather_plan) and the Plan object
+    _k_plan.pxi      the interpreter (fill_plan, gather_plan), the chunked runner, the Plan object
     _k_sweep.pxi     sweeps and their reductions (OpenMP rows)
 """
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, NAN, cos, exp, fabs, ldexp, log1p, pow, sin, sqrt
 from libc.stdint cimport int64_t, uintptr_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
 cimport cython
@@ -43,6 +44,7 @@ cdef int64_t _TWO53 = 9007199254740992
 cdef int _CHUNK = 1 << 30       # inner loops count in int
 
 include "_k_isa.pxi"
+include "_k_run.pxi"
 include "_k_tables.pxi"
 include "_k_families.pxi"
 include "_k_buffers.pxi"

@@ -15,15 +15,15 @@ thread and rows share nothing, so the values never depend on the thread count.
 from __future__ import annotations
 
 import itertools
-import math
-import numbers
-import os
+import os  # noqa: F401  (tests patch fastlr.sweep.os)
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
 from fastlr._dispatch import kernels
 from fastlr.base import Schedule, lookup
+from fastlr.threads import (CHUNK_STEPS, SWEEP_SERIAL_BELOW, available_cpus, cgroup_cpu_limit,
+                            resolve)
 from fastlr.validate import check_dtype, check_step, check_steps
 
 __all__ = ["sweep", "sweep_reduce", "grid", "grid_params", "openmp_enabled", "available_cpus",
@@ -31,9 +31,8 @@ __all__ = ["sweep", "sweep_reduce", "grid", "grid_params", "openmp_enabled", "av
 
 REDUCE_OPS = ("sum", "min", "max", "mean", "final")
 
-# Below this many values a sweep runs on the calling thread: starting a thread team costs more
-# than it saves (a few microseconds against ~1 ns per value).
-_SERIAL_BELOW = 1 << 16
+# Below this many values a sweep runs on the calling thread (fastlr.threads.SWEEP_SERIAL_BELOW).
+_SERIAL_BELOW = SWEEP_SERIAL_BELOW
 # sweep_reduce: default steps per chunk (128 KB of float64 per thread: the chunk is reduced while
 # it is still in cache).
 _REDUCE_CHUNK_STEPS = 1 << 14
@@ -48,84 +47,22 @@ def openmp_enabled() -> bool:
 # ------------------------------------------------------------------------------------ threads
 
 
-def _cgroup_cpu_limit() -> Optional[float]:
-    """The CPU quota of this process's cgroup (containers), in CPUs, or None if there is none."""
-    try:  # cgroup v2
-        with open("/sys/fs/cgroup/cpu.max") as f:
-            quota, period = f.read().split()[:2]
-        if quota != "max" and int(period) > 0:
-            return int(quota) / int(period)
-        return None
-    except (OSError, ValueError):
-        pass
-    try:  # cgroup v1
-        with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
-            quota_us = int(f.read())
-        with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
-            period_us = int(f.read())
-        if quota_us > 0 and period_us > 0:
-            return quota_us / period_us
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def available_cpus() -> int:
-    """The CPUs this process may use: its CPU affinity mask (where the OS has one, else
-    ``os.cpu_count()``), capped by a cgroup CPU quota (``/sys/fs/cgroup/cpu.max``; a quota of 1.5
-    CPUs counts as 2) and by ``OMP_NUM_THREADS`` when that is set. At least 1."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    quota = _cgroup_cpu_limit()
-    if quota is not None:
-        n = min(n, math.ceil(quota))
-    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    if env.isdigit() and int(env) > 0:
-        n = min(n, int(env))
-    return max(1, n)
-
-
-# GNU OpenMP's thread pool does not survive fork(): a child forked after its parent ran a parallel
-# region deadlocks in its own first one. Such a child runs its sweeps serially instead.
-_threads_started = False
-_forked_after_threads = False
-
-
-def _after_fork_in_child() -> None:
-    global _forked_after_threads
-    if _threads_started:
-        _forked_after_threads = True
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+# The rules live in fastlr.threads (shared with Schedule.fill); these names stay for callers.
+_cgroup_cpu_limit = cgroup_cpu_limit
 
 
 def resolve_threads(threads: Any, rows: int, n: int) -> int:
     """The thread count for a sweep of ``rows`` × ``n`` values under the rules of :func:`sweep`'s
     ``threads`` (validated even when the build is serial or the work small, so a bad value fails
-    the same way everywhere)."""
-    global _threads_started
-    if threads is None:
-        want = available_cpus()
-    else:
-        if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, numbers.Integral):
-            raise TypeError(f"threads must be an integer or None, got {threads!r} "
-                            f"({type(threads).__name__})")
-        want = int(threads)
-        if want == -1:
-            want = os.cpu_count() or 1
-        elif want < 1:
-            raise ValueError(f"threads must be >= 1, -1 (all CPUs) or None (the CPUs available to "
-                             f"this process), got {want}")
-    if not kernels.openmp_enabled() or rows * n < _SERIAL_BELOW or _forked_after_threads:
-        return 1
-    want = max(1, min(want, rows))
-    if want > 1:
-        _threads_started = True
-    return want
+    the same way everywhere). A sweep's unit of work is a chunk of a row (at most
+    ``fastlr.threads.CHUNK_STEPS`` steps), so a few long rows still use every thread."""
+    return resolve(threads, work=rows * n, units=rows * max(1, -(-n // CHUNK_STEPS)),
+                   serial_below=_SERIAL_BELOW)
+
+
+def _reduce_threads(threads: Any, rows: int, n: int) -> int:
+    # sweep_reduce keeps a row on one thread (its chunk sums are added in order)
+    return resolve(threads, work=rows * n, units=rows, serial_below=_SERIAL_BELOW)
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -196,10 +133,15 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0, dtype:
     threads : int or None
         ``None``: the CPUs available to the process (affinity mask, cgroup quota,
         ``OMP_NUM_THREADS``; see :func:`available_cpus`); ``1``: serial; ``-1``: every CPU of the
-        machine; ``k > 1``: at most k threads. Never more threads than rows; small sweeps (fewer
-        than 65536 values) run serially, and so do sweeps in a process forked (``os.fork``,
-        multiprocessing's "fork") after a threaded sweep, since GNU OpenMP's threads do not
-        survive a fork. 0 and other negatives raise ValueError.
+        machine; ``k > 1``: at most k threads. Never more threads than chunks of rows (65536 steps each);
+        small sweeps (fewer than 65536 values) run serially, and so do sweeps in a process forked
+        (``os.fork``, multiprocessing's "fork") after a threaded sweep, since GNU OpenMP's threads
+        do not survive a fork. If the OS cannot start that many threads (a tight ``RLIMIT_AS``),
+        the sweep runs on as many as it could start. 0 and other negatives raise ValueError.
+        The rules are :mod:`fastlr.threads`'s, shared with ``Schedule.fill``.
+
+    A sweep on the main thread stops for Ctrl-C within one chunk of work: KeyboardInterrupt
+    propagates and ``out`` then holds some whole chunks of rows, the rest untouched.
 
     Returns
     -------
@@ -246,7 +188,8 @@ def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_
     chunk_steps : int, optional
         Steps per chunk (default 16384: 128 KB per thread).
     threads : int or None
-        As in :func:`sweep`; every thread count gives the same values.
+        As in :func:`sweep`, but never more threads than schedules (a row stays on one thread);
+        every thread count gives the same values. Ctrl-C stops it between chunks.
 
     Returns
     -------
@@ -260,7 +203,7 @@ def sweep_reduce(schedules: Sequence[Schedule], n_steps: int, ops: Any = REDUCE_
     wanted = _check_ops(ops)
     chunk = _REDUCE_CHUNK_STEPS if chunk_steps is None else check_steps(chunk_steps, "chunk_steps")
     chunk = min(chunk, n)
-    nthreads = resolve_threads(threads, len(scheds), n)
+    nthreads = _reduce_threads(threads, len(scheds), n)
     res = np.empty((len(scheds), 4))
     kernels.sweep_reduce_rows([x.plan for x in scheds], res, s, n, chunk,
                                np.empty((nthreads, chunk)))

@@ -141,7 +141,9 @@ def test_thread_count_rule(monkeypatch):
         assert sweep_mod.resolve_threads(None, *big) == avail
         assert sweep_mod.resolve_threads(3, *big) == 3
         assert sweep_mod.resolve_threads(-1, *big) == (os.cpu_count() or 1)
-        assert sweep_mod.resolve_threads(8, 5, 10**6) == 5  # never more threads than rows
+        # never more threads than chunks of rows (a row of n steps has ceil(n / CHUNK) chunks)
+        assert sweep_mod.resolve_threads(8, 5, 20000) == 5
+        assert sweep_mod.resolve_threads(8, 5, 10**6) == 8
         monkeypatch.setenv("OMP_NUM_THREADS", "1")
         assert sweep_mod.resolve_threads(None, *big) == 1
         assert sweep_mod.resolve_threads(2, *big) == 2  # an explicit count wins
