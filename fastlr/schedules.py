@@ -252,7 +252,8 @@ class MultiStep(Schedule):
     milestones : sequence of int
         Steps (>= 0) at which the rate is multiplied by ``gamma``.
     gamma : float
-        Finite, > 0.
+        Finite, > 0; ``lr * gamma ** len(milestones)`` must be finite (a ValueError naming gamma
+        otherwise).
 
     Step convention: see :mod:`fastlr.base`.
     """
@@ -463,7 +464,7 @@ class OneCycle(Schedule):
         In (0, 1); every phase must be longer than 0 steps.
     anneal : {"cos", "linear"}
     div_factor, final_div_factor : float
-        Finite, > 0.
+        Finite, > 0, and small enough that ``initial_lr`` and ``min_lr`` stay finite.
     three_phase : bool, default False
 
     Step convention: see :mod:`fastlr.base`.
@@ -611,7 +612,8 @@ class WarmRestarts(Schedule):
 
     After ``max_cycles`` cycles (if given) the rate is ``min_lr`` for good. A plan segment is built
     per cycle when ``cycle_mult > 1`` (at most 20000 cycles fit below 2**63 steps, i.e.
-    ``cycle_mult`` must not be too close to 1 unless ``max_cycles`` bounds them); with
+    ``cycle_mult`` must not be too close to 1 unless ``max_cycles`` bounds them: more cycles are
+    a ValueError, found after computing at most 20001 lengths, whatever ``max_cycles`` is); with
     ``cycle_mult == 1`` the schedule is one periodic segment.
 
     Parameters
