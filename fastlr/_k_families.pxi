@@ -553,7 +553,7 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
     # Periods are < 2**52 (validated), so phases are exact in double.
     cdef int64_t up = g.up, down = g.down, mode = g.mode
     cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
-    cdef double base = f.base, sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0
+    cdef double base = f.base, sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0, post, scp
     cdef double gj[64]   # gamma**j, a local copy (exp_range)
     cdef int kk, m, j, jj, r
     if mode == 2:
@@ -584,6 +584,13 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
             x0 = <double>(period - p)
             sgn = -1.0
             slope = f.amp / <double>down
+        # a slope below the normal range (a tiny amp over a long ramp) would keep few bits: then
+        # the slope is taken times 2**600 and the scale times 2**-600 (exact powers of two)
+        post = 1.0
+        if slope != 0.0 and fabs(slope) < 2.2250738585072014e-308:
+            slope = ldexp(f.amp, 600) / <double>(up if p < up else down)
+            post = ldexp(1.0, -600)
+        scp = sc * post
         if run > n - k:
             run = n - k
         done = 0
@@ -598,7 +605,7 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                     e = t + done + kk
                     if kk == 0 or (e & (_BLOCK - 1)) == 0:
                         a = pow(f.gamma, <double>(e & ~(_BLOCK - 1)))
-                    ai = a * tab[(e & (_BLOCK - 1)) >> 6]
+                    ai = (a * post) * tab[(e & (_BLOCK - 1)) >> 6]
                     j = <int>(e & 63)
                     r = 64 - j if m - kk > 64 - j else m - kk
                     for jj in range(r):
@@ -607,7 +614,7 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                     kk += r
             else:
                 for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * sc)
+                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * scp)
             done += m
         k += run
 

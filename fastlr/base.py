@@ -12,9 +12,18 @@ aliases (``"CosineAnnealing"``, ``"cosine"``); a class defined outside fastlr is
 qualified name (``"mypackage.module.MySchedule"``) and its aliases only where no fastlr name has them,
 so a user class can never take over a built-in name in :func:`from_dict`, pickles or
 :func:`fastlr.grid`.
+
+Nesting depth: compositions (joins, warmups, user classes holding schedules) may nest up to
+:data:`MAX_DEPTH` schedules deep (a single schedule has depth 1; ``with_warmup(s, 10)`` has
+``s.depth + 1``). Deeper compositions, and ``to_dict`` dicts nested deeper or referring to
+themselves, raise a ValueError naming the depth when they are built, so ``repr``, ``==``,
+``hash``, pickling and ``from_dict(to_dict())`` of every schedule that exists run within Python's
+default recursion limit. Scaling does not nest: ``(s * a) * b`` is ``s * (a * b)``. Build long
+compositions flat: one :func:`fastlr.join` of many schedules rather than a join of joins.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Dict, Tuple
 
 import numpy as np
@@ -22,10 +31,24 @@ import numpy as np
 from fastlr import plan
 from fastlr._dispatch import kernels
 from fastlr.threads import fill_threads
-from fastlr.validate import INT64_MAX, check_dtype, check_rate, check_step, check_steps, suggest
+from fastlr.validate import (
+    INT64_MAX,
+    allocate,
+    check_dtype,
+    check_rate,
+    check_step,
+    check_steps,
+    suggest,
+)
 
 __all__ = ["Schedule", "Scaled", "Product", "from_dict", "registry", "lookup", "schedule_classes",
-           "parameters"]
+           "parameters", "MAX_DEPTH"]
+
+MAX_DEPTH = 100
+"""The deepest composition fastlr builds: schedules nested in schedules, counted along the longest
+chain (a single schedule is 1). Recursive operations (repr, ==, hash, pickling, to_dict/from_dict)
+need a few Python frames per level, so this keeps them well inside the default recursion limit
+of 1000."""
 
 _CLASSES: Dict[str, type] = {}   # registry key -> class
 _ALIASES: Dict[str, str] = {}    # alias -> registry key
@@ -99,7 +122,7 @@ class Schedule:
     compiled plan.
     """
 
-    __slots__ = ("_params", "_plan")
+    __slots__ = ("_params", "_plan", "_depth")
     _fields: ClassVar[Tuple[Tuple[str, str], ...]] = ()
     _aliases: ClassVar[Tuple[str, ...]] = ()
     _registry_key: ClassVar[str] = ""
@@ -117,8 +140,20 @@ class Schedule:
             _register(cls)
 
     def _init(self, **params: Any) -> None:
+        depth = 1 + max((c.depth for c in _children(params.values())), default=0)
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{type(self).__name__}: this composition nests {depth} schedules "
+                             f"deep, more than fastlr's limit of MAX_DEPTH = {MAX_DEPTH}; build "
+                             f"it flat (one join of many schedules instead of joins of joins)")
         object.__setattr__(self, "_params", params)
+        object.__setattr__(self, "_depth", depth)
         object.__setattr__(self, "_plan", plan.compile_plan(self.segments()))
+
+    @property
+    def depth(self) -> int:
+        """How many schedules deep this one nests: 1, or 1 + the deepest schedule among its
+        parameters (at most :data:`MAX_DEPTH`)."""
+        return self._depth
 
     def segments(self) -> list:  # pragma: no cover - every concrete class overrides it
         """The schedule as a list of :class:`fastlr.plan.Segment` (composition works on these)."""
@@ -288,6 +323,11 @@ class Schedule:
 
     @classmethod
     def _from_params(cls, params: Dict[str, Any]) -> "Schedule":
+        check_nesting(params, f"the {cls.__name__} parameters")
+        return cls._build(params)
+
+    @classmethod
+    def _build(cls, params: Dict[str, Any]) -> "Schedule":
         return cls(**{k: _revive(v) for k, v in params.items()})
 
     # ---------------------------------------------------------------------------- arithmetic
@@ -315,6 +355,12 @@ class Schedule:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
+    def __copy__(self) -> "Schedule":
+        return self  # immutable
+
+    def __deepcopy__(self, memo: Any) -> "Schedule":
+        return self
+
     def __reduce__(self):
         # the class travels by reference (module and name), so a user class that shares a
         # built-in's name unpickles as itself
@@ -322,12 +368,7 @@ class Schedule:
 
 
 def _allocate(n: int, dt: np.dtype) -> np.ndarray:
-    try:
-        return np.empty(n, dtype=dt)
-    except (MemoryError, ValueError):
-        raise MemoryError(f"n={n} steps of {dt} need {n * dt.itemsize:,} bytes, more than this "
-                          f"process can allocate; fill a smaller window at a time "
-                          f"(array(n, start=...)) or into a np.memmap") from None
+    return allocate(n, dt, f"n={n} steps")
 
 
 def _as_step_array(t: Any) -> np.ndarray:
@@ -405,16 +446,63 @@ def _repeats(seg: Any) -> Tuple[int, Tuple[int, ...]]:
     return 0, ()
 
 
+def _children(values: Any) -> Any:
+    """The schedules among parameter values (directly or in a list/tuple)."""
+    for v in values:
+        if isinstance(v, Schedule):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            yield from (x for x in v if isinstance(x, Schedule))
+
+
+def check_nesting(d: Any, name: str = "the dict") -> None:
+    """Raise ValueError if a (to_dict-style) structure of dicts and lists refers to itself, or
+    nests schedule dicts deeper than :data:`MAX_DEPTH` (or containers deeper than
+    ``2 * MAX_DEPTH + 2``). Iterative: any input is checked without recursion."""
+    limit = 2 * MAX_DEPTH + 2
+    stack = [(d, 0, 0, False)]     # (container, schedule depth, container depth, leaving)
+    path: set = set()
+    while stack:
+        obj, depth, nest, leaving = stack.pop()
+        if leaving:
+            path.discard(id(obj))
+            continue
+        if not isinstance(obj, (dict, list, tuple)):
+            continue
+        if id(obj) in path:
+            raise ValueError(f"{name} refers to itself (a schedule dict that contains itself "
+                             f"cannot describe a schedule)")
+        if isinstance(obj, dict) and "schedule" in obj:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"{name} nests schedules more than {MAX_DEPTH} deep (MAX_DEPTH); "
+                                 f"fastlr builds compositions up to {MAX_DEPTH} deep")
+        nest += 1
+        if nest > limit:
+            raise ValueError(f"{name} nests dicts and lists more than {limit} deep")
+        path.add(id(obj))
+        stack.append((obj, depth, nest, True))
+        for v in (obj.values() if isinstance(obj, dict) else obj):
+            if isinstance(v, (dict, list, tuple)):
+                stack.append((v, depth, nest, False))
+
+
 def from_dict(d: Dict[str, Any]) -> Schedule:
     """Rebuild a schedule from :meth:`Schedule.to_dict` output (the ``"schedule"`` key names the
-    class; aliases such as ``"cosine"`` are accepted)."""
+    class; aliases such as ``"cosine"`` are accepted). Nesting deeper than :data:`MAX_DEPTH`, or a
+    dict that contains itself, is a ValueError (checked before anything is built)."""
     if not isinstance(d, dict):
         raise TypeError(f"from_dict expects a dict, got {type(d).__name__}")
+    check_nesting(d)
+    return _from_dict(d)
+
+
+def _from_dict(d: Dict[str, Any]) -> Schedule:
     if "schedule" not in d:
         raise ValueError(f"the dict has no 'schedule' key naming the class: {d!r}")
     params = dict(d)
     cls = lookup(params.pop("schedule"))
-    return cls._from_params(params)
+    return cls._build(params)
 
 
 def as_schedule(obj: Any, name: str) -> Schedule:
@@ -430,7 +518,7 @@ def as_schedule(obj: Any, name: str) -> Schedule:
 def _revive(value: Any) -> Any:
     """Nested ``to_dict`` output back into schedules (inside lists too)."""
     if isinstance(value, dict) and "schedule" in value:
-        return from_dict(value)
+        return _from_dict(value)
     if isinstance(value, list):
         return [_revive(v) for v in value]
     return value
@@ -447,6 +535,10 @@ def _plain(value: Any) -> Any:
 class Scaled(Schedule):
     """``factor * inner(t)`` (what ``schedule * factor`` and ``factor * schedule`` build).
 
+    A scaled schedule scaled again folds into one: ``Scaled(Scaled(s, a), b)`` is
+    ``Scaled(s, a * b)`` (one product of the factors, so chains of scalings never nest). A factor
+    that takes a value of the schedule past the float64 range is a ValueError naming ``factor``.
+
     The factor multiplies the value parameters of every segment once, at construction (no extra
     work per step), so values equal ``factor * inner(t)`` to within the accuracy contract
     (1e-13 x the peak), not bit for bit: a product family agrees to an ulp or two, a ramp that
@@ -460,7 +552,15 @@ class Scaled(Schedule):
     _aliases = ("scaled",)
 
     def __init__(self, inner: Any, factor: float) -> None:
-        self._init(inner=as_schedule(inner, "inner"), factor=check_rate(factor, "factor"))
+        inner = as_schedule(inner, "inner")
+        factor = check_rate(factor, "factor")
+        if type(inner) is Scaled:  # (s * a) * b is s * (a * b): scalings never nest
+            inner_factor = inner.factor
+            inner, factor = inner.inner, inner_factor * factor
+            if not math.isfinite(factor):
+                raise ValueError(f"factor: {inner_factor!r} * {factor!r} of a scaled schedule "
+                                 f"overflows the float64 range")
+        self._init(inner=inner, factor=factor)
 
     def segments(self) -> list:
         return plan.scale(self._params["inner"].segments(), self._params["factor"])

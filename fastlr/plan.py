@@ -134,7 +134,10 @@ def inverse_time_plateaus(lr: float, rate: float, size: int,
 def cos2(low: float, peak: float, half_period: float, *, period: int = 0, offset: float = 0.0,
          decay: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + (peak decay**c - low) cos²(pi (p + offset) / (2 half_period)): from peak to low over
-    half_period steps (which may be fractional); periodic with `period` if > 0."""
+    half_period steps (which may be fractional); periodic with `period` if > 0. A half period
+    beyond 2**1000 steps (a cycle no step reaches the end of) is taken as 2**1000: the phase of
+    any step < 2**63 is then 0 to double precision either way."""
+    half_period = float(min(half_period, 2**1000))
     return segment(F.COS2, length, low=low, peak=peak, w=math.pi / (2 * half_period),
                    phase=offset, decay=decay, period=period)
 
@@ -246,6 +249,10 @@ def scale(segments: Sequence[Segment], factor: float) -> list:
         spec = FAMILIES[s.family]
         floats = tuple(x * factor if name in spec.values else x
                        for name, x in zip(spec.floats, s.floats))
+        if not all(map(math.isfinite, floats)):
+            big = max((abs(x) for name, x in zip(spec.floats, s.floats) if name in spec.values))
+            raise ValueError(f"factor={factor!r} times the schedule's value {big!r} overflows "
+                             f"the float64 range (about 1.8e308): scale by a smaller factor")
         out.append(s._replace(floats=floats))
     return out
 
@@ -294,6 +301,9 @@ def compile_plan(segments: Sequence[Segment]) -> Any:
     placed: dict = {}
     ntab = 0
     for k, (begin, s) in enumerate(rows):
+        if not all(map(math.isfinite, s.floats)):  # a kernel given inf or NaN would write them
+            raise ValueError(f"a {s.family.name} segment has non-finite parameters {s.params}: "
+                             f"the schedule's parameters overflow the float64 range")
         iseg[k, C.BEGIN] = begin
         iseg[k, C.OFFSET] = s.offset
         iseg[k, C.FAMILY] = int(s.family)

@@ -18,6 +18,7 @@ from fastlr.validate import (
     check_bool,
     check_choice,
     check_increasing,
+    check_power_product,
     check_rate,
     check_rate_list,
     check_real,
@@ -352,7 +353,8 @@ class MultiStep(Schedule):
     milestones : sequence of int
         Steps (>= 0) at which the rate is multiplied by ``gamma``.
     gamma : float
-        Finite, > 0.
+        Finite, > 0; ``lr * gamma ** len(milestones)`` must be finite (a ValueError naming gamma
+        otherwise).
 
     Step convention: see :mod:`fastlr.base`.
     """
@@ -371,9 +373,14 @@ class MultiStep(Schedule):
         lr, gamma, ms = p["lr"], p["gamma"], p["milestones"]
         segs, prev = [], 0
         for k, m in enumerate(ms):
-            segs.append(plan.const(lr * gamma**k, length=m - prev))
+            segs.append(plan.const(self._rate(k), length=m - prev))
             prev = m
-        return segs + [plan.const(lr * gamma ** len(ms))]
+        return segs + [plan.const(self._rate(len(ms)))]
+
+    def _rate(self, k: int) -> float:
+        p = self._params
+        return check_power_product(p["lr"], p["gamma"], k,
+                                   f"MultiStep gamma={p['gamma']!r} after {k} milestones")
 
 
 class PiecewiseConstant(Schedule):
@@ -568,7 +575,7 @@ class OneCycle(Schedule):
         divides by zero); every later phase must be longer than 0 steps.
     anneal : {"cos", "linear"}
     div_factor, final_div_factor : float
-        Finite, > 0.
+        Finite, > 0, and small enough that ``initial_lr`` and ``min_lr`` stay finite.
     three_phase : bool, default False
 
     Step convention: see :mod:`fastlr.base`.
@@ -593,6 +600,13 @@ class OneCycle(Schedule):
             three_phase=check_bool(three_phase, "three_phase"),
         )
         object.__setattr__(self, "_params", params)
+        if not math.isfinite(self.initial_lr):
+            raise ValueError(f"div_factor={div_factor!r} is too small for max_lr={max_lr!r}: "
+                             f"initial_lr = max_lr / div_factor overflows the float64 range")
+        if not math.isfinite(self.min_lr):
+            raise ValueError(f"final_div_factor={final_div_factor!r} is too small: min_lr = "
+                             f"max_lr / div_factor / final_div_factor = {self.initial_lr!r} / "
+                             f"{final_div_factor!r} overflows the float64 range")
         ends = self.phase_ends
         prev = 0.0
         for k, e in enumerate(ends):
@@ -669,7 +683,8 @@ class Triangular(Schedule):
         >= 1; ``None`` means ``step_size_up``. The cycle must be shorter than 2**52 steps.
     mode : {"triangular", "triangular2", "exp_range"}
     gamma : float, default 1.0
-        Finite, > 0; used by ``"exp_range"`` only.
+        Finite, > 0; used by ``"exp_range"`` only, where it must be <= 1 (the cycle shrinks by
+        ``gamma**t``; a gamma above 1 grows without bound, to inf and NaN).
 
     Step convention: see :mod:`fastlr.base`.
     """
@@ -683,6 +698,9 @@ class Triangular(Schedule):
     def __init__(self, base_lr: float, max_lr: float, step_size_up: int,
                  step_size_down: int | None = None, mode: str = "triangular",
                  gamma: float = 1.0) -> None:
+        if mode == "exp_range" and check_real(gamma, "gamma", low=0.0, low_open=True) > 1.0:
+            raise ValueError(f"gamma must be <= 1 with mode='exp_range' (the cycle is scaled by "
+                             f"gamma**t, which grows without bound for gamma > 1), got {gamma!r}")
         up = check_steps(step_size_up, "step_size_up", maximum=2**51)
         down = up if step_size_down is None else check_steps(step_size_down, "step_size_down",
                                                              maximum=2**51)
@@ -711,7 +729,8 @@ class WarmRestarts(Schedule):
 
     After ``max_cycles`` cycles (if given) the rate is ``min_lr`` for good. A plan segment is built
     per cycle when ``cycle_mult > 1`` (at most 20000 cycles fit below 2**63 steps, i.e.
-    ``cycle_mult`` must not be too close to 1 unless ``max_cycles`` bounds them); with
+    ``cycle_mult`` must not be too close to 1 unless ``max_cycles`` bounds them: more cycles are
+    a ValueError, found after computing at most 20001 lengths, whatever ``max_cycles`` is); with
     ``cycle_mult == 1`` the schedule is one periodic segment.
 
     Parameters
@@ -751,7 +770,8 @@ class WarmRestarts(Schedule):
         )
         object.__setattr__(self, "_params", params)
         if params["cycle_mult"] != 1:
-            limit = params["max_cycles"] or self.MAX_SEGMENT_CYCLES + 1
+            # at most MAX + 1 cycles are ever computed here: the work is bounded whatever max_cycles
+            limit = min(params["max_cycles"] or INT64_MAX, self.MAX_SEGMENT_CYCLES + 1)
             if len(self.cycle_lengths(limit)) > self.MAX_SEGMENT_CYCLES:
                 bound = (f"max_cycles={max_cycles} allows" if max_cycles is not None
                          else "reaching step 2**63 takes")
@@ -773,16 +793,7 @@ class WarmRestarts(Schedule):
                 raise ValueError("cycle_mult == 1 repeats forever: pass limit")
             limit = INT64_MAX
         limit = check_steps(limit, "limit")
-        num, den_bits = float(p["cycle_mult"]).as_integer_ratio()
-        shift = den_bits.bit_length() - 1  # the denominator is a power of two
-        lengths, begin, scaled, k = [], 0, p["first_cycle_steps"], 0
-        while begin <= INT64_MAX and len(lengths) < limit:
-            length = scaled >> (shift * k)
-            lengths.append(length)
-            begin += length
-            scaled *= num
-            k += 1
-        return tuple(lengths)
+        return _cycle_lengths(p["first_cycle_steps"], p["cycle_mult"], limit)
 
     def cycle_starts(self, limit: int | None = None) -> Tuple[int, ...]:
         """The first step of each cycle (restart points), exactly."""
@@ -802,6 +813,44 @@ class WarmRestarts(Schedule):
         segs = [plan.cos2(lo, hi * decay**k, L, length=L)
                 for k, L in enumerate(self.cycle_lengths())]
         return segs + [plan.const(lo)]
+
+
+_FRAC_BITS = 128   # fraction bits of the fixed-point cycle lengths (see _cycle_lengths)
+
+
+def _cycle_lengths(first: int, mult: Any, limit: int) -> Tuple[int, ...]:
+    """``floor(first * mult**k)`` for k = 0, 1, ... while the cycle starts at or below 2**63 - 1,
+    at most `limit` of them, exactly.
+
+    ``mult = M / 2**e`` exactly (a double). Rather than the exact ``first * M**k`` (whose size
+    grows with k, so k cycles would cost O(k**2)), a fixed-point value with 128 fraction bits is
+    carried from cycle to cycle (truncated, so it is at most ``err`` units of 2**-128 below the
+    exact value, ``err`` bounded as it goes); where that bound leaves the floor in doubt (the
+    fraction is within ``err`` of the next integer, which happens for the exact integers of an
+    integer ``mult`` and otherwise with probability ~2**-50) the exact value is computed once.
+    O(limit) operations on ~200-bit integers."""
+    num, den = float(mult).as_integer_ratio()
+    shift = den.bit_length() - 1  # the denominator is a power of two
+    if shift == 0:  # an integer multiplier: exact integers, and at most 63 cycles pass 2**63
+        lengths, begin, length = [], 0, first
+        while begin <= INT64_MAX and len(lengths) < limit:
+            lengths.append(length)
+            begin += length
+            length *= num
+        return tuple(lengths)
+    one = 1 << _FRAC_BITS
+    y, err = first << _FRAC_BITS, 0   # exact value in [y, y + err] (units of 2**-128)
+    lengths, begin, k = [], 0, 0
+    while begin <= INT64_MAX and len(lengths) < limit:
+        length = y >> _FRAC_BITS
+        if (y & (one - 1)) + err >= one:  # the floor is in doubt: exactly, once
+            length = (first * num**k) >> (shift * k)
+        lengths.append(length)
+        begin += length
+        y = (y * num) >> shift
+        err = -((-err * num) >> shift) + 1   # ceil(err * mult) + 1 for the truncation
+        k += 1
+    return tuple(lengths)
 
 
 class CosineRestarts(Schedule):

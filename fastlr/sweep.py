@@ -24,7 +24,7 @@ from fastlr._dispatch import kernels
 from fastlr.base import Schedule, lookup
 from fastlr.threads import (CHUNK_STEPS, SWEEP_SERIAL_BELOW, available_cpus, cgroup_cpu_limit,
                             resolve)
-from fastlr.validate import check_dtype, check_step, check_steps
+from fastlr.validate import allocate, check_dtype, check_step, check_steps
 
 __all__ = ["sweep", "sweep_reduce", "grid", "grid_params", "openmp_enabled", "available_cpus",
            "resolve_threads", "as_schedules", "window", "fill_rows", "REDUCE_OPS"]
@@ -153,7 +153,7 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0, dtype:
     nthreads = resolve_threads(threads, len(scheds), n)
     shape = (len(scheds), n)
     if out is None:
-        out = np.empty(shape, dtype=dt)
+        out = allocate(shape, dt, f"n_steps={n} for {shape[0]} schedules")
     else:
         kernels.check_output(out, 2)
         if out.dtype != dt:

@@ -16,7 +16,7 @@ INT64_MAX = 2**63 - 1
 
 __all__ = ["INT64_MAX", "check_rate", "check_real", "check_steps", "check_step", "check_dtype",
            "check_choice", "check_bool", "check_sequence", "check_step_list", "check_rate_list",
-           "check_increasing", "parse_count", "suggest"]
+           "check_increasing", "check_power_product", "allocate", "parse_count", "suggest"]
 
 
 def _describe(value: object) -> str:
@@ -28,7 +28,11 @@ def check_real(value: object, name: str, *, low: float | None = None, low_open: 
     """A finite real number (not a bool, not a string) within optional bounds, as a float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    x = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
+    try:
+        x = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
+    except OverflowError:  # an int or Fraction beyond the double range (10**400)
+        raise ValueError(f"{name} must be finite, got {_short(value)} (beyond the float64 range, "
+                         f"about 1.8e308)") from None
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (x <= low if low_open else x < low):
@@ -37,6 +41,11 @@ def check_real(value: object, name: str, *, low: float | None = None, low_open: 
     if high is not None and x > high:
         raise ValueError(f"{name} must be <= {high}, got {value!r}")
     return x
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:28]}...{text[-28:]}"
 
 
 def check_rate(value: object, name: str) -> float:
@@ -126,6 +135,47 @@ def check_rate_list(values: Any, name: str) -> Tuple[float, ...]:
     """A sequence of rates, each checked with its index in the name."""
     return tuple(check_rate(v, f"{name}[{i}]")
                  for i, v in enumerate(check_sequence(values, name, "rates")))
+
+
+_LOG_DBL_MAX = math.log(1.7976931348623157e308)
+
+
+def check_power_product(lr: float, gamma: float, k: int, what: str) -> float:
+    """``lr * gamma**k`` (k >= 0) as a finite double, computed as ``lr * gamma**k`` in float
+    arithmetic when ``gamma**k`` is a double and exactly (rounded once) when only ``gamma**k``
+    leaves the double range; a ValueError naming `what` (the parameters that produce it) when the
+    product itself is not finite."""
+    try:
+        g = gamma ** k
+    except OverflowError:
+        g = math.inf
+    v = lr * g
+    if math.isfinite(v) and math.isfinite(g):
+        return v
+    if lr == 0.0:
+        return 0.0
+    if math.log(lr) + k * math.log(gamma) < _LOG_DBL_MAX + 1.0:
+        from fractions import Fraction
+
+        try:
+            return float(Fraction(lr) * Fraction(gamma) ** k)
+        except OverflowError:
+            pass
+    raise ValueError(f"{what}: lr * gamma**k = {lr!r} * {gamma!r}**{k} overflows the float64 range "
+                     f"(about 1.8e308); the schedule would reach inf")
+
+
+def allocate(shape: Any, dtype: np.dtype, name: str = "n") -> np.ndarray:
+    """``np.empty(shape, dtype)``, or a MemoryError naming `name`, the shape and the size in bytes
+    (numpy's own errors for an impossible size are a MemoryError or "array is too big")."""
+    try:
+        return np.empty(shape, dtype=dtype)
+    except (MemoryError, ValueError):
+        dims = shape if isinstance(shape, tuple) else (shape,)
+        size = math.prod(dims) * np.dtype(dtype).itemsize
+        raise MemoryError(f"{name}: {' x '.join(map(str, dims))} values of {np.dtype(dtype)} need "
+                          f"{size:,} bytes, more than this process can allocate; fill a smaller "
+                          f"window at a time (start=...) or into a np.memmap") from None
 
 
 def check_increasing(values: Sequence[Any], name: str) -> None:

@@ -60,6 +60,29 @@ def _fill_block(rows: _Rows, start: int, n: int, dtype: np.dtype) -> np.ndarray:
     return fill_rows(rows.schedules, out, start, 1)
 
 
+def _check_chunks(chunks: Any, shape: tuple, dt: np.dtype, normalize_chunks: Any) -> tuple:
+    """dask's normalised chunks, or a ValueError naming ``chunks``: a block size per axis must be
+    a positive integer (or -1/None for the whole axis, or "auto"); explicit block sizes must be
+    >= 1 unless the axis is empty, and add up to the axis."""
+    if isinstance(chunks, (tuple, list)):
+        for axis, c in enumerate(chunks):
+            if isinstance(c, (bool, np.bool_)) or (
+                    isinstance(c, (int, np.integer)) and c != -1 and c < 1):
+                raise ValueError(f"chunks={chunks!r}: the block size of axis {axis} must be a "
+                                 f"positive integer (or -1, None or 'auto' for the whole axis), "
+                                 f"got {c!r}")
+    try:
+        norm = normalize_chunks(chunks, shape, dtype=dt)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"chunks={chunks!r} does not fit an array of shape {shape}: "
+                         f"{exc or type(exc).__name__}") from None
+    for axis, (sizes, dim) in enumerate(zip(norm, shape)):
+        if dim and (not sizes or min(sizes) < 1 or sum(sizes) != dim):
+            raise ValueError(f"chunks={chunks!r}: the blocks of axis {axis} must be >= 1 and add "
+                             f"up to {dim}, got {sizes}")
+    return norm
+
+
 def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0,
           dtype: Any = np.float64, chunks: Any = "auto") -> Any:
     """A lazy ``dask.array.Array`` of shape ``(len(schedules), n_steps)`` whose row ``i`` is
@@ -82,10 +105,7 @@ def sweep(schedules: Sequence[Schedule], n_steps: int, *, start: int = 0,
     n, s = window(n_steps, start)
     dt = check_dtype(dtype)
     shape = (len(scheds), n)
-    try:
-        chunks = normalize_chunks(chunks, shape, dtype=dt)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"chunks={chunks!r} does not fit an array of shape {shape}: {exc}") from None
+    chunks = _check_chunks(chunks, shape, dt, normalize_chunks)
     token = tokenize([x.to_dict() for x in scheds], n, s, dt.str, chunks)
     name, rows_name = f"fastlr-sweep-{token}", f"fastlr-sweep-rows-{token}"
     rows_layer, blocks_layer = {}, {}
