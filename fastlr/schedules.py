@@ -877,8 +877,11 @@ class CosineRestarts(Schedule):
             raise ValueError(f"cycle_steps={cycle_steps!r}, cycle_mult={cycle_mult!r}: more than "
                              f"{self.MAX_SEGMENT_CYCLES} cycles before max_cycles or step 2**63 "
                              f"(one plan segment each); pass a smaller max_cycles")
-        top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
-            if params["cycle_decay"] > 1 else params["max_lr"]
+        try:   # float ** raises OverflowError (not inf) past the largest float
+            top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
+                if params["cycle_decay"] > 1 else params["max_lr"]
+        except OverflowError:
+            top = math.inf
         if not math.isfinite(top):
             raise ValueError(f"cycle_decay={cycle_decay!r} over {len(starts)} cycles takes the "
                              f"peak past the largest float")
