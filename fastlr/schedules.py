@@ -132,7 +132,7 @@ class ExponentialDecay(Schedule):
             return 0  # clipped from the start: a floor above lr, or a cap below it
         if r == 0 or lr == 0 or end == 0:
             return None  # a constant; or a decay that reaches 0 by underflow, as the formula does
-        guess = math.log(lr / end) / r  # > 0
+        guess = (math.log(lr) - math.log(end)) / r  # > 0 (lr / end may under- or overflow)
         if guess > INT64_MAX:
             return None
         free = plan.compile_plan([plan.exponential(lr, r)])
@@ -146,6 +146,8 @@ class ExponentialDecay(Schedule):
 
     def segments(self) -> list:
         p = self._params
+        if p["lr"] == 0.0:
+            return [plan.const(0.0)]   # 0 exp(-r t) = 0 (growth would give 0 * inf = nan far out)
         t = self.clip_step()
         if t is None:
             return [plan.exponential(p["lr"], p["decay_rate"])]
