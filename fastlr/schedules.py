@@ -146,8 +146,8 @@ class ExponentialDecay(Schedule):
 
     def segments(self) -> list:
         p = self._params
-        if p["lr"] == 0.0:
-            return [plan.const(0.0)]   # 0 exp(-r t) = 0 (growth would give 0 * inf = nan far out)
+        if p["lr"] == 0.0 and p["decay_rate"] < 0:
+            return [plan.const(0.0)]   # min(0 exp(-r t), end_lr) = 0 (the formula: 0 * inf = nan)
         t = self.clip_step()
         if t is None:
             return [plan.exponential(p["lr"], p["decay_rate"])]
