@@ -184,6 +184,29 @@ CASES: List[Case] = [
                        decay_steps=max(1, n // 4), min_lr=1e-5, decay_shape="cosine"),
         _describe(fastlr.WarmupStableDecay, "(5% warmup, 50% stable, 25% cosine decay)"),
         tags=("catalogue",)),
+    family_case(
+        "tanh", fastlr.TanhDecay, R.tanh_decay,
+        lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5),
+        _describe(fastlr.TanhDecay, "(0.1, total_steps=N, min_lr=1e-5): timm tanh, one exp/step"),
+        tags=("catalogue",)),
+    family_case(
+        "cosine_restarts", fastlr.CosineRestarts, R.cosine_restarts,
+        lambda n: dict(max_lr=0.1, cycle_steps=n / 15 + 0.5, cycle_mult=2.0, min_lr=1e-5,
+                       cycle_decay=0.9),
+        _describe(fastlr.CosineRestarts, "(0.1, N/15 + 0.5, cycle_mult=2, cycle_decay=0.9): 4 "
+                  "cycles of real length"),
+        tags=("catalogue",)),
+    family_case(
+        "cosine_k_decay", fastlr.CosineAnnealing, R.cosine_annealing,
+        lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5, exponent=1.0, k_decay=1.5),
+        _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, k_decay=1.5): the SHAPE kernel "
+                  "(a pow and a cos per step)"),
+        tags=("catalogue",)),
+    family_case(
+        "exponential_clip", fastlr.ExponentialDecay, R.exponential_decay,
+        lambda n: dict(lr=0.1, decay_rate=10.0 / n, end_lr=0.1 * 2.718281828459045 ** -5),
+        _describe(fastlr.ExponentialDecay, "(0.1, 10/N, end_lr=0.1 e^-5): clipped from N/2"),
+        tags=("catalogue",)),
     # ------------------------------------------------------------------ compositions
     Case("warmup+cosine",
          schedule=lambda n: fastlr.with_warmup(
@@ -199,6 +222,19 @@ CASES: List[Case] = [
              [max(1, n // 10), max(2, 3 * n // 10), max(3, n // 2), max(4, 4 * n // 5)]),
          reference=lambda s: functools.partial(R.evaluate, s),
          description="join of 5: warmup, constant, cosine, exponential, constant",
+         tags=("compose",)),
+    Case("(warmup+cosine)*exp",
+         schedule=lambda n: fastlr.with_warmup(
+             fastlr.CosineAnnealing(0.1, max(1, n - n // 20), 1e-5), n // 20)
+         * fastlr.ExponentialDecay(1.0, 1.0 / max(1, n)),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="Product(with_warmup(CosineAnnealing(0.1, 0.95N, 1e-5), 0.05N), "
+                     "ExponentialDecay(1, 1/N)): both factors filled in float64 chunks",
+         tags=("compose",)),
+    Case("shifted_cosine",
+         schedule=lambda n: fastlr.Shifted(fastlr.CosineAnnealing(0.1, 2 * n, 1e-5), n // 2),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="Shifted(CosineAnnealing(0.1, 2N, 1e-5), N/2): entered N/2 steps in",
          tags=("compose",)),
 ]
 

@@ -153,11 +153,17 @@ def _check_rows(iseg, dseg, Py_ssize_t ntab, Py_ssize_t top):
     cdef const double[:, ::1] dv = dseg
     cdef Py_ssize_t rows = iv.shape[0], first, count, k, r
     todo = [(0, top, 0)]
+    # the deepest level each row range was checked at: products may share factor rows, and
+    # checking every path through such a plan would take time exponential in its depth
+    checked = {}
     while todo:
         first, count, depth = todo.pop()
         if depth > MAX_PRODUCT_DEPTH:
             raise ValueError(f"plan rows {first}...: products nested more than "
                              f"{MAX_PRODUCT_DEPTH} deep")
+        if checked.get((first, count), -1) >= depth:
+            continue   # checked at this depth or deeper: its factors nest no deeper from here
+        checked[(first, count)] = depth
         for r in range(count):
             k = first + r
             if (iv[k, BEGIN] != 0) if r == 0 else (iv[k, BEGIN] <= iv[k - 1, BEGIN]):

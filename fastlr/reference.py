@@ -55,7 +55,13 @@ def step_decay(t: Any, lr: float, gamma: float, step_size: int) -> np.ndarray:
 def exponential_decay(t: Any, lr: float, decay_rate: float,
                       end_lr: Optional[float] = None) -> np.ndarray:
     """lr * exp(-decay_rate * t), clipped at end_lr (a floor if decay_rate >= 0, else a cap)."""
-    v = lr * np.exp(-decay_rate * _steps(t))
+    if end_lr is None or decay_rate >= 0:
+        v = lr * np.exp(-decay_rate * _steps(t))
+    else:
+        # growth: the formula overflows far out (exp -> inf, and 0 * inf would be nan for lr = 0)
+        # where the cap holds anyway
+        with np.errstate(over="ignore"):
+            v = lr * np.exp(-decay_rate * _steps(t)) if lr > 0 else np.zeros(np.shape(t))
     if end_lr is None:
         return v
     return np.maximum(v, end_lr) if decay_rate >= 0 else np.minimum(v, end_lr)

@@ -133,7 +133,7 @@ class ExponentialDecay(Schedule):
             return 0  # clipped from the start: a floor above lr, or a cap below it
         if r == 0 or lr == 0 or end == 0:
             return None  # a constant; or a decay that reaches 0 by underflow, as the formula does
-        guess = math.log(lr / end) / r  # > 0
+        guess = (math.log(lr) - math.log(end)) / r  # > 0 (lr / end may under- or overflow)
         if guess > INT64_MAX:
             return None
         free = plan.compile_plan([plan.exponential(lr, r)])
@@ -147,6 +147,8 @@ class ExponentialDecay(Schedule):
 
     def segments(self) -> list:
         p = self._params
+        if p["lr"] == 0.0 and p["decay_rate"] < 0:
+            return [plan.const(0.0)]   # min(0 exp(-r t), end_lr) = 0 (the formula: 0 * inf = nan)
         t = self.clip_step()
         if t is None:
             return [plan.exponential(p["lr"], p["decay_rate"])]
@@ -928,8 +930,11 @@ class CosineRestarts(Schedule):
             raise ValueError(f"cycle_steps={cycle_steps!r}, cycle_mult={cycle_mult!r}: more than "
                              f"{self.MAX_SEGMENT_CYCLES} cycles before max_cycles or step 2**63 "
                              f"(one plan segment each); pass a smaller max_cycles")
-        top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
-            if params["cycle_decay"] > 1 else params["max_lr"]
+        try:   # float ** raises OverflowError (not inf) past the largest float
+            top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
+                if params["cycle_decay"] > 1 else params["max_lr"]
+        except OverflowError:
+            top = math.inf
         if not math.isfinite(top):
             raise ValueError(f"cycle_decay={cycle_decay!r} over {len(starts)} cycles takes the "
                              f"peak past the largest float")

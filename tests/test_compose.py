@@ -66,10 +66,23 @@ def scaleds(draw, inner=leaves):
     return s * c if draw(st.booleans()) else c * s
 
 
+@st.composite
+def shifteds(draw, inner=leaves):
+    k = draw(st.one_of(st.integers(0, 300), st.integers(0, 20000), st.integers(0, 2**40),
+                       st.integers(0, LAST)))
+    return fastlr.Shifted(draw(inner), k)
+
+
+@st.composite
+def products(draw, inner=leaves):
+    return draw(inner) * draw(inner)
+
+
 def compositions(depth=2):
     node = leaves
     for _ in range(depth):
-        node = st.one_of(joins(node, 4), warmups(node), scaleds(node))
+        node = st.one_of(joins(node, 4), warmups(node), scaleds(node), shifteds(node),
+                         products(node))
     return node
 
 
@@ -176,6 +189,8 @@ def test_composed_fixed_cases_against_exact_oracle(s):
 def test_compositions_agree_with_numpy_reference(data):
     s = data.draw(composed, label="schedule")
     assume("'power': 0.0" not in repr(s.to_dict()))  # reference.polynomial at power 0: see catalogue
+    # reference.cosine_restarts is not exact at restarts (a floating logarithm): see catalogue
+    assume("CosineRestarts" not in repr(s.to_dict()))
     bps = [b for b in exact.breakpoints(s) if b < 200000] or [0]
     centre = data.draw(st.sampled_from(bps), label="centre")
     t = np.arange(max(centre - 200, 0), centre + 200, dtype=np.int64)

@@ -115,6 +115,9 @@ def _sweep_in_child(queue, scheds, want):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+# JAX (imported by the optax integration tests earlier in the session) warns at every fork that
+# *its* threads may deadlock the child; this test is about fastlr's OpenMP pool
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 def test_a_child_forked_after_a_threaded_sweep_does_not_hang():
     # GNU OpenMP's pool does not survive fork(): without the fallback the child deadlocks
     import multiprocessing
@@ -466,8 +469,9 @@ def test_grid_order_and_parameter_table():
     assert scheds == by_hand
     assert table == [dict(max_lr=a, total_steps=t, min_lr=m)
                      for a in (0.1, 0.3) for t in (100, 200, 300) for m in (0.0, 1e-5)]
+    defaults = dict(exponent=1.0, k_decay=1.0)   # the parameters the grid leaves alone
     for s, row in zip(scheds, table):
-        assert s.params == {**row, "exponent": 1.0, "k_decay": 1.0}  # traces back to its row
+        assert s.params == {**row, **defaults}  # every row traces back to its configuration
     assert fastlr.grid(fastlr.CosineAnnealing, **lists) == by_hand
     assert fastlr.grid("CosineAnnealing", **lists) == by_hand
 
