@@ -101,9 +101,9 @@ ctypedef struct TanhF:
     double dx
 
 ctypedef struct ShapeF:
-    double low      # kind 0: v = low + amp (cos(w u)**2)**p;  kind 1: v = low + amp (1 - w u)**p,
-    double amp      # with u = (tau + phase)**k (exactly tau + phase for k = 1)
-    double w
+    double low      # with u = tau + phase and y = 1 - (u / end)**k (0 from u = end on):
+    double amp      # kind 0: v = low + amp sin²(π y / 2)**p  (= cos²(π (u/end)**k / 2)**p);
+    double end      # kind 1: v = low + amp y**p
     double phase
     double k
     double p
@@ -241,6 +241,17 @@ cdef void _k_linear(floating* out, int64_t tau, int64_t n, const LinearF* f) noe
         k += m
 
 
+cdef inline double _exp_value(double lr, double rate, double t) noexcept nogil:
+    """lr exp(-rate t), also where exp(-rate t) alone leaves the double range but the product
+    does not (a decay from a huge lr, growth from a tiny one): then exp(log(lr) - rate t)."""
+    cdef double e = exp(-rate * t)
+    if lr == 0.0:
+        return 0.0
+    if e > 2.2250738585072014e-308 and e < 1.7976931348623157e308:
+        return lr * e
+    return exp(log(lr) - rate * t)
+
+
 cdef void _k_exp(floating* out, int64_t tau, int64_t n, const ExpF* f,
                  const double* tab) noexcept nogil:
     # v = lr * exp(-rate * tau) = (lr * exp(-rate * p0)) * E[i] * e[j],  tau = p0 + 64 i + j
@@ -249,13 +260,18 @@ cdef void _k_exp(floating* out, int64_t tau, int64_t n, const ExpF* f,
     cdef double a, ai
     cdef int64_t k = 0, p, p0, q
     cdef int i, j, m, jj
+    if fabs(f.rate) * 4032.0 > 700.0:
+        # steep: the tables' factors exp(-rate 64 i) leave the double range, so no tables
+        for k in range(n):
+            out[k] = <floating>_exp_value(f.lr, f.rate, <double>(tau + k))
+        return
     for jj in range(64):
         small[jj] = tab[64 + jj]
     while k < n:
         p = tau + k
         p0 = p & ~(_BLOCK - 1)
-        a = f.lr * exp(-f.rate * <double>p0)
-        if a == 0.0:
+        a = _exp_value(f.lr, f.rate, <double>p0)
+        if a == 0.0 and f.rate >= 0.0:
             # exp is non-increasing in the step: every later value is 0 as well
             while k < n:
                 out[k] = 0
@@ -658,19 +674,30 @@ cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f) noexcep
 
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                    const ShapeI* g) noexcept nogil:
-    # The general shapes (k-decay, powers of a cosine): a pow and a cos per step, no tables.
+    # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
+    # the distance to the end, y = 1 - (u / end)**k, formed where it keeps its digits: near the end
+    # (u >= end / 2) as -expm1(k log1p(-(end - u) / end)), end - u being exact there (Sterbenz),
+    # so that a power p < 1 of a small y (or of sin²(π y / 2)) stays within the accuracy contract
+    # (cos(w u**k) near π/2 would carry an absolute error of ~1e-16 into it).
     cdef int64_t k
-    cdef double u, c, x
+    cdef double u, c, y, r
+    cdef double half_pi = 1.5707963267948966
     for k in range(n):
         u = <double>(tau + k) + f.phase
-        if f.k != 1.0:
-            u = pow(u, f.k)
+        if u >= f.end:
+            y = 0.0
+        elif f.k == 1.0:
+            y = (f.end - u) / f.end
+        elif 2.0 * u >= f.end:
+            r = (f.end - u) / f.end
+            y = -expm1(f.k * log1p(-r))
+        else:
+            y = 1.0 - pow(u / f.end, f.k)
         if g.kind == 0:
-            c = cos(f.w * u)
+            c = sin(half_pi * y)
             c = c * c
         else:
-            x = f.w * u
-            c = 1.0 - x if x < 1.0 else 0.0
+            c = y
         if f.p != 1.0:
             c = pow(c, f.p)
         out[k] = <floating>(f.low + f.amp * c)

@@ -246,8 +246,19 @@ class Schedule:
         (constant). It is not always the smallest such step (e.g. a cosine whose ``max_lr``
         equals its ``min_lr`` still reports its ``total_steps``).
         """
-        begin, tail = _tail(self.segments())
+        segs = self.segments()
+        begin, tail = _tail(segs)
         kind, _ = _segment_shape(tail)
+        if kind == "const":
+            # constant segments of the same value just before the tail belong to it (e.g. a
+            # shifted schedule's held value after its own constant tail)
+            value = tail.params["value"] if tail.family == plan.Family.CONST else None
+            live = [x for x in segs if x.length is None or x.length > 0]
+            k = next((i for i, x in enumerate(live) if x is tail), 0)
+            while value is not None and k > 0 and live[k - 1].family == plan.Family.CONST \
+                    and live[k - 1].params["value"] == value and live[k - 1].length is not None:
+                begin -= live[k - 1].length
+                k -= 1
         return begin if kind in ("const", "periodic") else None
 
     @property

@@ -192,17 +192,20 @@ def tanh_decay(low: float, amp: float, x0: float, dx: float,
     return segment(F.TANH, length, low=low, amp=amp, x0=x0, dx=dx)
 
 
-def cosine_shape(low: float, amp: float, w: float, *, phase: float = 0.0, k: float = 1.0,
+def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                  p: float = 1.0, length: Optional[int] = None) -> Segment:
-    """low + amp (cos²(w (tau + phase)**k))**p: k-decay and powers of a cosine (a cos and a pow per
-    step; plain cosines use :func:`cos2`, which is exact to the ulp and runs at memory speed)."""
-    return segment(F.SHAPE, length, low=low, amp=amp, w=w, phase=phase, k=k, p=p, kind=0)
+    """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low + amp from tau + phase = end on:
+    k-decay and powers of a cosine (libm per step; plain cosines use :func:`cos2`, which runs on
+    rotation tables at memory speed). Computed through y = 1 - (u / end)**k as sin²(π y / 2),
+    accurate near the end."""
+    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0)
 
 
-def poly_shape(low: float, amp: float, w: float, *, phase: float = 0.0, k: float = 1.0,
+def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                p: float = 1.0, length: Optional[int] = None) -> Segment:
-    """low + amp (1 - w (tau + phase)**k)**p (0 once w u**k >= 1): polynomial k-decay."""
-    return segment(F.SHAPE, length, low=low, amp=amp, w=w, phase=phase, k=k, p=p, kind=1)
+    """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
+    k-decay."""
+    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1)
 
 
 def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:

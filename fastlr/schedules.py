@@ -91,7 +91,8 @@ class ExponentialDecay(Schedule):
     ``decay_rate`` is the continuous rate per step (torch ``ExponentialLR(gamma)`` is
     ``decay_rate = -log(gamma)``; optax's ``decay_rate`` r per ``transition_steps`` T is
     ``-log(r) / T``). Without ``end_lr`` there is no horizon: the formula holds for every step and
-    values underflow to 0.0 once ``decay_rate * t`` passes ~745 + log(lr).
+    values underflow to 0.0 only where ``lr * exp(-decay_rate * t)`` itself leaves the double
+    range (a huge lr decays, a tiny one grows, without a spurious overflow of ``exp`` alone).
 
     ``end_lr`` clips: a floor when ``decay_rate >= 0`` (``max(formula, end_lr)``), a cap when
     growing (``min(formula, end_lr)``). From the first step at which the computed formula reaches
@@ -204,8 +205,7 @@ class CosineAnnealing(Schedule):
         hi, lo, T, e, k = p["max_lr"], p["min_lr"], p["total_steps"], p["exponent"], p["k_decay"]
         if e == 1.0 and k == 1.0:
             return [plan.cos2(lo, hi, T, length=T), plan.const(lo)]
-        w = math.pi / (2.0 * float(T) ** k)
-        return [plan.cosine_shape(lo, hi - lo, w, k=k, p=e, length=T), plan.const(lo)]
+        return [plan.cosine_shape(lo, hi - lo, float(T), k=k, p=e, length=T), plan.const(lo)]
 
 
 class TanhDecay(Schedule):
@@ -479,8 +479,7 @@ class Polynomial(Schedule):
         a, b, T, k = p["init_lr"], p["end_lr"], p["total_steps"], p["k_decay"]
         if k == 1.0:
             return [plan.poly(b, a - b, T, p["power"], reverse=True, length=T), plan.const(b)]
-        w = 1.0 / float(T) ** k
-        return [plan.poly_shape(b, a - b, w, k=k, p=p["power"], length=T), plan.const(b)]
+        return [plan.poly_shape(b, a - b, float(T), k=k, p=p["power"], length=T), plan.const(b)]
 
 
 class InverseSqrt(Schedule):
@@ -927,9 +926,10 @@ class CosineRestarts(Schedule):
         object.__setattr__(self, "_params", params)
         starts = () if self._too_many_cycles() else self.cycle_starts()
         if not starts or len(starts) > self.MAX_SEGMENT_CYCLES:
-            raise ValueError(f"cycle_steps={cycle_steps!r}, cycle_mult={cycle_mult!r}: more than "
-                             f"{self.MAX_SEGMENT_CYCLES} cycles before max_cycles or step 2**63 "
-                             f"(one plan segment each); pass a smaller max_cycles")
+            raise ValueError(f"max_cycles={max_cycles!r} with cycle_steps={cycle_steps!r}, "
+                             f"cycle_mult={cycle_mult!r}: more than {self.MAX_SEGMENT_CYCLES} "
+                             f"cycles of their own phase before step 2**63 (one plan segment "
+                             f"each); pass max_cycles <= {self.MAX_SEGMENT_CYCLES}")
         try:   # float ** raises OverflowError (not inf) past the largest float
             top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
                 if params["cycle_decay"] > 1 else params["max_lr"]
@@ -965,8 +965,8 @@ class CosineRestarts(Schedule):
         before any exact arithmetic."""
         p = self._params
         L, mult, K = p["cycle_steps"], p["cycle_mult"], p["max_cycles"]
-        if K is not None and K <= self.MAX_SEGMENT_CYCLES:
-            return False
+        if (K is not None and K <= self.MAX_SEGMENT_CYCLES) or (K is None and mult == 1):
+            return False  # bounded by max_cycles, or one periodic segment
         if mult == 1:
             est = INT64_MAX / L
         else:
@@ -989,8 +989,7 @@ class CosineRestarts(Schedule):
         def cycle(peak, length, phase, n):
             if k == 1.0:
                 return plan.cos2(lo, peak, length, offset=phase, length=n)
-            w = math.pi / (2.0 * length ** k)
-            return plan.cosine_shape(lo, peak - lo, w, phase=phase, k=k, length=n)
+            return plan.cosine_shape(lo, peak - lo, length, phase=phase, k=k, length=n)
 
         if p["max_cycles"] is None and p["cycle_mult"] == 1 and k == 1.0:
             n = int(p["cycle_steps"])  # an integer period: one periodic segment

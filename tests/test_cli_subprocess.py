@@ -196,7 +196,7 @@ BAD = [
     (["show", "--spec", DATA / "selfref.yaml"], ["contains itself"]),
     (["show", "--spec", "deep.json"], ["nested more than 32 levels"]),
     (["show", "--spec", "bad.yaml"], ["not valid YAML"]),
-    (["show", "transformers:cosine"], ["unknown framework 'transformers'"]),
+    (["show", "mxnet:cosine"], ["unknown framework 'mxnet'"]),
     (["export", *COS, "--steps", "10", "-o", "out.txt"], ["use a .npy, .csv or .parquet"]),
     (["export", *COS, "--steps", "10", "-o", "nodir/out.npy"], ["does not exist"]),
     (["export", *COS, "--steps", "10", "-o", "adir.npy"], ["is a directory"]),

@@ -179,8 +179,24 @@ def value_range(s) -> tuple:
         return span(p["lr"])
     if name == "StepDecay":
         return (0.0, p["lr"]) if p["gamma"] <= 1 else (p["lr"], math.inf)
+    if name == "ExponentialDecay" and p["end_lr"] is not None:
+        return span(p["lr"], p["end_lr"])      # clipped: a floor (decay) or a cap (growth)
     if name in ("ExponentialDecay", "InverseSqrt", "InverseTime"):
         return 0.0, p["lr"]
+    if name == "TanhDecay":
+        return span(p["max_lr"], p["min_lr"])
+    if name == "CosineRestarts":
+        n = len(s.cycle_starts())
+        last = float(Fraction(p["max_lr"]) * Fraction(p["cycle_decay"]) ** max(0, n - 1))
+        lo = min(p["min_lr"], p["max_lr"]) if p["cycle_decay"] >= 1 else 0.0
+        return lo, max(p["min_lr"], p["max_lr"], last)
+    if name == "Shifted":
+        return value_range(p["inner"])
+    if name == "Product":
+        (a0, a1), (b0, b1) = value_range(p["a"]), value_range(p["b"])
+        ends = [x * y for x in (a0, a1) for y in (b0, b1) if not (x == 0 and math.isinf(y))
+                and not (y == 0 and math.isinf(x))]
+        return min(ends), max(ends)
     if name in ("CosineAnnealing", "Cyclical", "WarmupStableDecay"):
         return span(p["max_lr"], p["min_lr"])
     if name == "Warmup":

@@ -32,7 +32,7 @@ def test_distribution_name_and_extras():
     assert any(d.lower().startswith("pyyaml") for d in extras["cli"])
     assert any(d.startswith("tomli") and "python_version < '3.11'" in d for d in extras["cli"])
     assert extras["plot"] == ["matplotlib"] and extras["parquet"] == ["pyarrow"]
-    assert extras["all"] == ["fastlr-schedules[cli,plot,parquet,dask]"]
+    assert extras["all"] == ["fastlr-schedules[cli,plot,parquet,dask,torch,jax,keras]"]
     assert project["scripts"]["fastlr"] == "fastlr.cli:main"
 
 
