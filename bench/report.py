@@ -6,7 +6,9 @@
                            [--threads 1e8] [--only-threads]
 
 For each case (``bench/cases.py``), N and dtype, in ONE process: the output array is allocated and
-touched once; then ``out.fill(c)``, the fastlr ``fill`` into the same array, the numpy reference
+touched once; then ``out.fill(c)``, the fastlr ``fill`` into the same array on one thread
+(``threads=1``: the main table compares single-thread work with numpy's single-thread store loop;
+``--threads`` adds the parallel table), the numpy reference
 (``fastlr.reference.<fn>(np.arange(start, start + N), **params)``, arange and temporaries included;
 ``.astype(float32)`` for float32) and any peers run round-robin — fill, fastlr, reference, fill,
 fastlr, ... — and the table reports medians. ``out.fill`` is the memory-write floor: "ratio to
@@ -339,7 +341,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     def numpy_ref(ref=ref, n=n):
                         return ref(np.arange(start, start + n)).astype(np.float32)
                 items = [Timed("fill", lambda out=out: out.fill(0.5)),
-                         Timed("fastlr", lambda out=out, s=sched: s.fill(out, start)),
+                         Timed("fastlr", lambda out=out, s=sched: s.fill(out, start, threads=1)),
                          Timed("numpy", numpy_ref)]
                 want = sched.array(n, start=start, dtype=dtype)
                 for p in peer_objs:
