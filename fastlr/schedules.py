@@ -7,9 +7,7 @@ the (t+1)-th optimizer update, as in torch, optax, keras and timm. Steps are 64-
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Dict, Tuple
-
-import numpy as np
+from typing import Any, Tuple
 
 from fastlr import plan
 from fastlr.base import Schedule
@@ -372,7 +370,7 @@ class MultiStep(Schedule):
 
     def segments(self) -> list:
         p = self._params
-        lr, gamma, ms = p["lr"], p["gamma"], p["milestones"]
+        ms = p["milestones"]
         segs, prev = [], 0
         for k, m in enumerate(ms):
             segs.append(plan.const(self._rate(k), length=m - prev))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -289,7 +290,7 @@ def test_compositions_up_to_max_depth_work(kind, tmp_path):
     run_child(f"""
         import json, pickle, sys
         import fastlr
-        sys.path.insert(0, {str(FASTLR_HOME / 'tests')!r})
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
         from test_hostile import nest
         assert sys.getrecursionlimit() == 1000
         x = nest({kind!r}, 100)

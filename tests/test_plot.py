@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from helpers import child_env
+
 import fastlr
 from fastlr.plot import Envelope, envelope, save_plot
 
@@ -268,12 +270,14 @@ def test_failed_save_leaves_no_file(tmp_path):
 
 
 # ----------------------------------------------------------------------------- optional import
-def test_import_fastlr_does_not_import_matplotlib():
+def test_import_fastlr_does_not_import_matplotlib(tmp_path):
     code = ("import sys, fastlr; assert 'matplotlib' not in sys.modules; "
             "assert 'fastlr.plot' not in sys.modules; fastlr.plot.envelope; "
             "assert 'matplotlib' not in sys.modules; print('ok')")
+    # in a scratch directory, with the fastlr this run imports (a source checkout's root would
+    # shadow an installed package)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                         cwd=tmp_path, env=child_env())
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 

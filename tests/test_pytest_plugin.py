@@ -1,11 +1,12 @@
 """The ``lr_benchmark`` fixture of fastlr.pytest_plugin, run the way a user runs it (pytester)."""
 import json
-import os
 import subprocess
 import sys
 from importlib.metadata import entry_points
 
 import pytest
+
+from helpers import child_env
 
 # imported here so that pytester's in-process runs (which restore sys.modules afterwards) find
 # them loaded: numpy's C extension cannot be imported twice in one process
@@ -16,7 +17,6 @@ from fastlr.pytest_plugin import LRBenchmark
 
 pytest_plugins = ["pytester"]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def plugin_args():
@@ -77,8 +77,8 @@ def extra_by_test(path):
 @pytest.fixture
 def user_suite(pytester, monkeypatch):
     pytest.importorskip("pytest_benchmark")
-    # the subprocess imports this worktree's fastlr, not an installed one
-    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # the subprocess imports the fastlr this run imported (a checkout's build or the installed one)
+    monkeypatch.setenv("PYTHONPATH", child_env()["PYTHONPATH"])
     pytester.makepyfile(test_user=USER_TESTS)
     return pytester
 
@@ -190,12 +190,13 @@ def test_values_returned_after_the_extra_timing():
     assert np.all(lr == 3.0)
 
 
-def test_plugin_import_is_cheap():
+def test_plugin_import_is_cheap(tmp_path):
     # importing the plugin imports the package fastlr (numpy and the schedules: that is
     # fastlr/__init__.py), but nothing else: not pytest-benchmark, not fastlr.reference
     code = ("import sys; import fastlr.pytest_plugin; "
             "print([m for m in ('pytest_benchmark', 'fastlr.reference', 'matplotlib') "
             "if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env=child_env())
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -54,7 +54,6 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from bisect import bisect_right
 from typing import Any, Optional, Sequence
 
 import fastlr
