@@ -6,7 +6,7 @@ over the segment boundaries, O(log segments).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 from fastlr import plan
 from fastlr.base import Product, Scaled, Schedule, as_schedule
@@ -19,7 +19,7 @@ from fastlr.validate import (
     check_steps,
 )
 
-__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "join", "with_warmup"]
+__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "join", "with_warmup", "chain"]
 
 
 class Join(Schedule):
@@ -129,3 +129,25 @@ def with_warmup(schedule: Any, warmup_steps: int, init_lr: float = 0.0) -> WithW
     """Put a linear warmup from ``init_lr`` to ``schedule(0)`` in front of ``schedule``
     (see :class:`WithWarmup`)."""
     return WithWarmup(as_schedule(schedule, "schedule"), warmup_steps, init_lr)
+
+
+def chain(pieces: Sequence[Tuple[Any, Optional[int]]]) -> Schedule:
+    """Schedules run end to end for given numbers of steps: ``pieces`` is a sequence of
+    ``(schedule, n_steps)``, each schedule on its own local step for ``n_steps`` steps (``None``:
+    forever, which ends the chain). Pieces of 0 steps are dropped; a piece reaching past step
+    2**63 - 1 runs on. A single remaining piece is returned as it is, otherwise a :class:`Join`."""
+    scheds: list = []
+    bounds: list = []
+    at = 0
+    for s, n in pieces:
+        if n is not None and n <= 0:
+            continue
+        if scheds:
+            bounds.append(at)
+        scheds.append(as_schedule(s, f"pieces[{len(scheds)}]"))
+        if n is None or at + n > INT64_MAX:
+            break
+        at += n
+    else:
+        raise ValueError("chain: the last piece must run forever (n_steps None)")
+    return scheds[0] if len(scheds) == 1 else Join(scheds, bounds)

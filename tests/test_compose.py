@@ -490,3 +490,14 @@ def test_equal_compositions_hash_equal():
     w1 = fastlr.with_warmup(fastlr.Constant(1), 10)
     w2 = fastlr.WithWarmup(fastlr.Constant(1.0), 10, 0.0)
     assert w1 == w2 and hash(w1) == hash(w2)
+
+
+def test_chain_joins_pieces_by_length():
+    from fastlr.compose import chain
+
+    a, b, c = fastlr.Constant(0.1), fastlr.Linear(0.1, 0.0, 10), fastlr.Constant(0.0)
+    assert chain([(a, 5), (b, 0), (b, 10), (c, None)]) == fastlr.join([a, b, c], [5, 15])
+    assert chain([(a, None), (b, 3)]) is a          # a piece that runs forever ends the chain
+    assert chain([(a, 2**63), (b, None)]) is a      # so does one reaching past the last step
+    with pytest.raises(ValueError, match="must run forever"):
+        chain([(a, 5), (b, 10)])

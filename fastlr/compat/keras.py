@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any, Dict, List, Optional, Tuple
 
 import fastlr
+from fastlr.compose import chain as _chain
 from fastlr.validate import check_bool, check_rate, check_rate_list, check_real, check_steps
 
 __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
@@ -45,18 +46,6 @@ _MAX_PIECES = 20000
 _INT64_MAX = 2**63 - 1
 
 
-def _chain(pieces: List[Tuple[Any, Optional[int]]]) -> Any:
-    scheds, bounds, at = [], [], 0
-    for s, n in pieces:
-        if n is not None and n <= 0:
-            continue
-        if scheds:
-            bounds.append(at)
-        scheds.append(s)
-        if n is None or at + n > _INT64_MAX:
-            break
-        at += n
-    return scheds[0] if len(scheds) == 1 else fastlr.join(scheds, bounds)
 
 
 def _cos_piece(a: float, b: float, L: Fraction, phi: Fraction, n: int) -> Any:

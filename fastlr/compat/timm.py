@@ -41,6 +41,7 @@ from fractions import Fraction
 from typing import Any, Dict, List, Optional, Tuple
 
 import fastlr
+from fastlr.compose import chain as _chain
 from fastlr.compat import NotPrecomputable
 from fastlr.validate import check_choice, check_rate, check_real, check_step_list, check_steps
 
@@ -57,18 +58,6 @@ def _no_noise(noise_range_t: Any, cls: str) -> None:
                                f"the lr: not a function of the step alone; pass noise_range_t=None")
 
 
-def _chain(pieces: List[Tuple[Any, Optional[int]]]) -> Any:
-    scheds, bounds, at = [], [], 0
-    for s, n in pieces:
-        if n is not None and n <= 0:
-            continue
-        if scheds:
-            bounds.append(at)
-        scheds.append(s)
-        if n is None or at + n > _INT64_MAX:
-            break   # the last piece (or one reaching past step 2**63 - 1) runs on
-        at += n
-    return scheds[0] if len(scheds) == 1 else fastlr.join(scheds, bounds)
 
 
 def _warm(main: Any, base_lr: float, warmup_t: int, warmup_lr_init: float, prefix: bool,

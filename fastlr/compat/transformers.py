@@ -49,6 +49,7 @@ from fractions import Fraction
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import fastlr
+from fastlr.compose import chain as _chain
 from fastlr.compat import NotPrecomputable
 from fastlr.validate import check_choice, check_rate, check_real, check_steps
 
@@ -84,21 +85,6 @@ Piece = Tuple[Any, Optional[int]]   # (schedule on its local step, number of ste
 
 # ------------------------------------------------------------------------------------ pieces
 
-def _chain(pieces: List[Piece]) -> Any:
-    """Join the pieces end to end (each on its own local step); empty pieces are dropped."""
-    scheds, bounds, at = [], [], 0
-    for s, n in pieces:
-        if n is not None and n <= 0:
-            continue
-        if scheds:
-            bounds.append(at)
-        scheds.append(s)
-        if n is None or at + n > _INT64_MAX:
-            break   # the last piece (or one reaching past step 2**63 - 1) runs on
-        at += n
-    else:
-        raise AssertionError("the last piece must run forever")
-    return scheds[0] if len(scheds) == 1 else fastlr.join(scheds, bounds)
 
 
 def _cos_piece(a: float, b: float, L: Fraction, phi: Fraction, n: int) -> Any:
