@@ -638,11 +638,6 @@ def _plot(args: argparse.Namespace, sources: List[Any], stdout: Any) -> int:
     _check_target(args.output, PLOT_FORMATS)
     if args.width < 1 or args.height < 1:
         raise CLIError(f"--width and --height must be >= 1, got {args.width}x{args.height}")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError('plot needs matplotlib: pip install "fastlr-schedules[plot]"') from None
-    from fastlr.plot import save_plot
     if not sources:
         raise CLIError("give a schedule: fastlr plot NAME --param value ... [+ NAME ...] or "
                        "--spec FILE (see fastlr plot --help)")
@@ -651,6 +646,12 @@ def _plot(args: argparse.Namespace, sources: List[Any], stdout: Any) -> int:
     n, start = _window(n, args.start or 0)
     if n < 1:
         raise CLIError("--steps must be >= 1 for a plot")
+    # the arguments are checked first: a wrong command fails the same way with or without matplotlib
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError('plot needs matplotlib: pip install "fastlr-schedules[plot]"') from None
+    from fastlr.plot import save_plot
     t0 = time.perf_counter()
     save_plot(scheds if len(scheds) > 1 else scheds[0], args.output, n,
                           width=args.width, height=args.height, log=args.log, start=start,
