@@ -8,12 +8,9 @@ one run: best of a few repeats per side, and the ratio). The framework sides:
 * keras (JAX backend, x64): the schedule called once on an int64 array of n steps (vectorised;
   CosineDecay with a warmup needs ``jax.vmap`` because of its ``ops.cond``), result to numpy.
 """
-import importlib
-import importlib.util
 import os
 import sys
 import time
-import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,14 +29,10 @@ def best(fn, repeats):
 
 
 def load_timm():
-    spec = importlib.util.find_spec("timm")
-    root = Path(list(spec.submodule_search_locations)[0])
-    for name, path in (("timm", root), ("timm.scheduler", root / "scheduler")):
-        if name not in sys.modules:
-            stub = types.ModuleType(name)
-            stub.__path__ = [str(path)]
-            sys.modules[name] = stub
-    return importlib.import_module("timm.scheduler.cosine_lr").CosineLRScheduler
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "peers"))
+    from timm_loader import load_timm_schedulers
+
+    return load_timm_schedulers()["CosineLRScheduler"]
 
 
 def main(n):

@@ -13,13 +13,9 @@ the exactly intended value instead:
 
 Entries fastlr cannot compose (see the module docstring) must raise NotImplementedError.
 """
-import importlib
-import importlib.util
 import json
-import math
 import random
 import sys
-import types
 from fractions import Fraction
 from pathlib import Path
 
@@ -150,25 +146,14 @@ def test_from_config_and_tables():
 # ---------------------------------------------------------------------------------------- live
 
 def _load_timm():
-    spec = importlib.util.find_spec("timm")
-    if spec is None:
-        pytest.skip("timm not installed (pip install timm --no-deps)")
     pytest.importorskip("torch")
-    root = Path(list(spec.submodule_search_locations)[0])
-    for name, path in (("timm", root), ("timm.scheduler", root / "scheduler")):
-        if name not in sys.modules:
-            stub = types.ModuleType(name)
-            stub.__path__ = [str(path)]
-            sys.modules[name] = stub
-    out = {}
-    for sub, cls in [("cosine_lr", "CosineLRScheduler"), ("tanh_lr", "TanhLRScheduler"),
-                     ("step_lr", "StepLRScheduler"), ("multistep_lr", "MultiStepLRScheduler"),
-                     ("poly_lr", "PolyLRScheduler"), ("wsd_lr", "WSDLRScheduler")]:
-        try:
-            out[cls] = getattr(importlib.import_module(f"timm.scheduler.{sub}"), cls)
-        except (ImportError, AttributeError):
-            pass
-    return out
+    sys.path.insert(0, str(Path(__file__).parent / "peers"))
+    from timm_loader import load_timm_schedulers
+
+    try:
+        return load_timm_schedulers()
+    except ImportError as exc:
+        pytest.skip(str(exc))
 
 
 def test_live_random_configurations():

@@ -67,7 +67,6 @@ import os
 import platform
 import random
 import sys
-import types
 import warnings
 from pathlib import Path
 
@@ -711,27 +710,7 @@ def gen_transformers():
 
 # ----------------------------------------------------------------------------- timm
 
-def load_timm_schedulers():
-    """Import timm.scheduler.* without running timm/__init__.py (which needs torchvision)."""
-    spec = importlib.util.find_spec("timm")
-    if spec is None:
-        raise ImportError("pip install timm --no-deps")
-    root = Path(list(spec.submodule_search_locations)[0])
-    for name, path in (("timm", root), ("timm.scheduler", root / "scheduler")):
-        if name not in sys.modules:
-            stub = types.ModuleType(name)
-            stub.__path__ = [str(path)]
-            sys.modules[name] = stub
-    mods = {}
-    for sub, cls in [("cosine_lr", "CosineLRScheduler"), ("tanh_lr", "TanhLRScheduler"),
-                     ("step_lr", "StepLRScheduler"), ("multistep_lr", "MultiStepLRScheduler"),
-                     ("poly_lr", "PolyLRScheduler"), ("wsd_lr", "WSDLRScheduler")]:
-        try:
-            mods[cls] = getattr(importlib.import_module(f"timm.scheduler.{sub}"), cls)
-        except (ImportError, AttributeError):
-            pass  # older timm without this scheduler
-    return mods
-
+from timm_loader import load_timm_schedulers  # noqa: E402  (beside this script)
 
 def gen_timm():
     import torch
