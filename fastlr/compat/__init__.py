@@ -28,6 +28,10 @@ metric-driven plateaus, random noise) raise :class:`NotPrecomputable`, a ValueEr
 """
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+from typing import Any
+
 __all__ = ["NotPrecomputable", "FRAMEWORKS"]
 
 FRAMEWORKS = ("torch", "optax", "transformers", "timm", "keras")
@@ -36,3 +40,21 @@ FRAMEWORKS = ("torch", "optax", "transformers", "timm", "keras")
 class NotPrecomputable(ValueError):
     """A framework schedule that depends on something other than the step (a metric, a Python
     callable, random noise), so no table of values exists for it."""
+
+
+def cosine_piece(a: float, b: float, L: Fraction, phi: Fraction, n: int) -> Any:
+    """``a + (b - a) cos²(π (τ + φ) / (2 L))`` for τ in [0, n), where ``0 <= φ`` and
+    ``φ + n - 1 < L``: one falling quarter-wave of real length ``L`` entered at the real phase
+    ``φ`` — the building block of the transformers and keras cosines whose cycles do not start
+    on whole steps. Built from a 2-cycle :class:`fastlr.CosineRestarts` whose first cycle (of
+    length ``k - φ``, ``k = floor(φ) + 1``) is dropped by a shift of ``k`` steps; a single step
+    (or a cycle shorter than that first part) is a :class:`fastlr.Constant`."""
+    import fastlr
+    if n == 1 or L < 1 - phi:
+        return fastlr.Constant(a + (b - a) * math.cos(math.pi * float(phi / L) / 2.0) ** 2)
+    if phi == 0:
+        return fastlr.CosineRestarts(b, float(L), min_lr=a, max_cycles=1)
+    k = math.floor(phi) + 1
+    first = k - phi
+    return fastlr.Shifted(fastlr.CosineRestarts(b, float(first), float(L / first), min_lr=a,
+                                                max_cycles=2), k)

@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any, Dict, List, Optional, Tuple
 
 import fastlr
+from fastlr.compat import cosine_piece as _cosine_piece
 from fastlr.compose import chain as _chain
 from fastlr.validate import check_bool, check_rate, check_rate_list, check_real, check_steps
 
@@ -44,22 +45,6 @@ __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "Inv
 
 _MAX_PIECES = 20000
 _INT64_MAX = 2**63 - 1
-
-
-
-
-def _cos_piece(a: float, b: float, L: Fraction, phi: Fraction, n: int) -> Any:
-    """``a + (b - a) cos²(π (τ + φ) / (2 L))`` for τ in [0, n): a falling half-cosine entered at
-    the real phase φ (a 2-cycle CosineRestarts whose first cycle, of length k - φ, is shifted
-    away)."""
-    if n == 1 or L < 1:
-        return fastlr.Constant(a + (b - a) * math.cos(math.pi * float(phi / L) / 2.0) ** 2)
-    if phi == 0:
-        return fastlr.CosineRestarts(b, float(L), min_lr=a, max_cycles=1)
-    k = math.floor(phi) + 1
-    first = k - phi
-    return fastlr.Shifted(fastlr.CosineRestarts(b, float(first), float(L / first), min_lr=a,
-                                                max_cycles=2), k)
 
 
 def _steps_arg(value: Any, name: str) -> int:
@@ -175,7 +160,7 @@ def CosineDecayRestarts(initial_learning_rate: float, first_decay_steps: int,
             raise ValueError(f"m_mul={m_mul!r} > 1 takes the peak past the largest float")
         first, nxt = math.ceil(S), math.ceil(S + L)
         if nxt > first:
-            pieces.append((_cos_piece(lo, lo + peak_excess, L, first - S, nxt - first),
+            pieces.append((_cosine_piece(lo, lo + peak_excess, L, first - S, nxt - first),
                            nxt - first))
         if len(pieces) > _MAX_PIECES:
             raise ValueError(f"CosineDecayRestarts(t_mul={t_mul!r}, m_mul={m_mul!r}, alpha="

@@ -50,7 +50,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import fastlr
 from fastlr.compose import chain as _chain
-from fastlr.compat import NotPrecomputable
+from fastlr.compat import NotPrecomputable, cosine_piece as _cosine_piece
 from fastlr.validate import check_choice, check_rate, check_real, check_steps
 
 __all__ = [
@@ -86,21 +86,6 @@ Piece = Tuple[Any, Optional[int]]   # (schedule on its local step, number of ste
 # ------------------------------------------------------------------------------------ pieces
 
 
-
-def _cos_piece(a: float, b: float, L: Fraction, phi: Fraction, n: int) -> Any:
-    """``a + (b - a) cos²(π (τ + φ) / (2 L))`` for τ in [0, n) (0 <= φ, φ + n - 1 < L): one
-    falling quarter-wave entered at the real phase φ, built from a 2-cycle CosineRestarts whose
-    first cycle (of length k - φ, k = floor(φ) + 1) is dropped by a shift of k steps."""
-    if n == 1 or L < 1 - phi:
-        return fastlr.Constant(a + (b - a) * math.cos(math.pi * float(phi / L) / 2.0) ** 2)
-    if phi == 0:
-        return fastlr.CosineRestarts(b, float(L), min_lr=a, max_cycles=1)
-    k = math.floor(phi) + 1      # shift by k steps; the dropped first cycle has length k - phi
-    first = k - phi
-    return fastlr.Shifted(fastlr.CosineRestarts(b, float(first), float(L / first), min_lr=a,
-                                                max_cycles=2), k)
-
-
 def _grid(L: Fraction, shift: int, n: int) -> List[Tuple[int, int, Fraction]]:
     """The cycles of exact real length L met by the integer steps v in [shift, shift + n):
     (cycle index i, steps in it, phase of its first step v - i L)."""
@@ -127,7 +112,7 @@ def _wave(peak: float, low: float, H: Fraction, shift: int, n: int) -> List[Piec
     pieces: List[Piece] = []
     for i, m, phi in _grid(H, shift, n):
         a, b = (low, peak) if i % 2 == 0 else (peak, low)
-        pieces.append((_cos_piece(a, b, H, phi, m), m))
+        pieces.append((_cosine_piece(a, b, H, phi, m), m))
     return pieces
 
 
@@ -211,7 +196,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(base_lr: float, num_warmu
         body: List[Piece] = [(fastlr.Constant(B), D)]
     else:
         L = Fraction(D) / Fraction(nc)
-        body = [(_cos_piece(0.0, B, L, phi, m), m) for _i, m, phi in _grid(L, 0, D)]
+        body = [(_cosine_piece(0.0, B, L, phi, m), m) for _i, m, phi in _grid(L, 0, D)]
     return _chain(_warmup(B, W) + body + [(fastlr.Constant(0.0), None)])
 
 
