@@ -1,7 +1,7 @@
 """timm's scheduler classes without ``timm/__init__.py`` (which imports torchvision, whose
 operators do not load beside the CPU torch build here): the packages ``timm`` and
 ``timm.scheduler`` are stubbed with their real paths, then the scheduler modules are imported.
-Shared by generate.py, tests/test_compat_timm.py and bench/compat_speed_hf_timm_keras.py."""
+Shared by generate.py, tests/test_compat_timm.py and bench/compat_speed.py."""
 from __future__ import annotations
 
 import importlib
