@@ -198,6 +198,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10**6)
     args = ap.parse_args()
+    # torch warns that scheduler.step() runs without optimizer.step(): deliberate, see above
+    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
     rows = []
     for part in (torch_rows, transformers_rows, timm_rows, optax_rows, keras_rows):
         try:
