@@ -199,7 +199,7 @@ def main():
     ap.add_argument("--n", type=int, default=10**6)
     args = ap.parse_args()
     # torch warns that scheduler.step() runs without optimizer.step(): deliberate, see above
-    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+    warnings.filterwarnings("ignore", message="Detected call of")
     rows = []
     for part in (torch_rows, transformers_rows, timm_rows, optax_rows, keras_rows):
         try:
