@@ -27,6 +27,7 @@ from fastlr.schedules import (
     OneCycle,
     PiecewiseConstant,
     Polynomial,
+    PolynomialRestarts,
     StepDecay,
     TanhDecay,
     Triangular,
@@ -73,6 +74,7 @@ __all__ = [
     "WarmupStableDecay",
     "TanhDecay",
     "CosineRestarts",
+    "PolynomialRestarts",
     # composition
     "Join",
     "WithWarmup",

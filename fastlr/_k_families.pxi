@@ -103,13 +103,14 @@ ctypedef struct TanhF:
 ctypedef struct ShapeF:
     double low      # with u = tau + phase and y = 1 - (u / end)**k (0 from u = end on):
     double amp      # kind 0: v = low + amp sin²(π y / 2)**p  (= cos²(π (u/end)**k / 2)**p);
-    double end      # kind 1: v = low + amp y**p
-    double phase
+    double end      # kind 1 and 2: v = low + amp y**p
+    double phase    # kind 2: the fraction of the distance to the end (see ShapeI.rest)
     double k
     double p
 
 ctypedef struct ShapeI:
-    int64_t kind    # 0 cosine, 1 polynomial
+    int64_t kind    # 0 cosine, 1 polynomial, 2 polynomial from the distance to the end
+    int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -197,8 +198,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
             return f"TRI needs 1 <= up, down <= 2**51 and mode 0..2, got {g[0]}, {g[1]}, {g[2]}"
         need = 128 if g[2] == 2 else 0
     elif fam == SHAPE:
-        if g[0] not in (0, 1):
-            return f"SHAPE needs kind 0 or 1, got {g[0]}"
+        if g[0] not in (0, 1, 2) or g[1] < 0:
+            return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
     # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
         return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
@@ -679,10 +680,31 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     # (u >= end / 2) as -expm1(k log1p(-(end - u) / end)), end - u being exact there (Sterbenz),
     # so that a power p < 1 of a small y (or of sin²(π y / 2)) stays within the accuracy contract
     # (cos(w u**k) near π/2 would carry an absolute error of ~1e-16 into it).
+    # Kind 2 (a polynomial near the end of a cycle of real length, whose end is not a whole step
+    # from the segment's start) takes the distance to the end itself, d = (rest - tau) + phase:
+    # the integer part exact in int64, so d keeps its relative accuracy however small it is (as
+    # end - u could not: u and end carry absolute errors ~ulp(end)), and so does y**p for p < 1.
+    # It serves the second half of a cycle when k != 1 (there y = -expm1(k log1p(-d / end))
+    # keeps its digits; the first half is kind 1, where u = tau + phase is the accurate one) and
+    # the whole cycle when k == 1 (y = d / end).
     cdef int64_t k
     cdef double u, c, y, r
     cdef double half_pi = 1.5707963267948966
     for k in range(n):
+        if g.kind == 2:
+            r = <double>(g.rest - (tau + k)) + f.phase
+            if r <= 0.0:
+                y = 0.0
+            elif r >= f.end:
+                y = 1.0
+            elif f.k == 1.0:
+                y = r / f.end
+            else:
+                y = -expm1(f.k * log1p(-(r / f.end)))
+            if f.p != 1.0:
+                y = pow(y, f.p)
+            out[k] = <floating>(f.low + f.amp * y)
+            continue
         u = <double>(tau + k) + f.phase
         if u >= f.end:
             y = 0.0

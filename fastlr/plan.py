@@ -25,7 +25,7 @@ F = Family
 __all__ = ["Family", "FamilySpec", "FAMILIES", "Segment", "segment", "compile_plan", "truncate",
            "scale", "const", "ramp", "exponential", "geometric_plateaus", "inverse_time_plateaus",
            "cos2", "poly", "power_law", "inverse_time", "triangular", "tanh_decay", "cosine_shape",
-           "poly_shape", "product", "shift"]
+           "poly_shape", "poly_shape_to_end", "product", "shift"]
 
 
 class FamilySpec(NamedTuple):
@@ -198,14 +198,28 @@ def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: f
     k-decay and powers of a cosine (libm per step; plain cosines use :func:`cos2`, which runs on
     rotation tables at memory speed). Computed through y = 1 - (u / end)**k as sin²(π y / 2),
     accurate near the end."""
-    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0)
+    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
+                   rest=0)
 
 
 def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
     k-decay."""
-    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1)
+    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1,
+                   rest=0)
+
+
+def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: float,
+                      k: float = 1.0, p: float = 1.0, length: Optional[int] = None) -> Segment:
+    """low + amp (1 - (u / end)**k)**p, as :func:`poly_shape`, but given the distance to the end
+    ``d = end - u = (rest - tau) + frac`` (``rest`` an integer >= 0, ``frac`` a float) instead of
+    u: d keeps its relative accuracy near the end of a cycle whose end is not a whole number of
+    steps away, which a power p < 1 needs (y = d / end for k == 1, -expm1(k log1p(-d / end))
+    otherwise; use it where d <= end / 2 when k != 1). ``low`` once d <= 0, ``low + amp`` once
+    d >= end."""
+    return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=frac, k=k, p=p, kind=2,
+                   rest=rest)
 
 
 def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:

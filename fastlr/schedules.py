@@ -43,6 +43,7 @@ __all__ = [
     "Triangular",
     "WarmRestarts",
     "CosineRestarts",
+    "PolynomialRestarts",
     "WarmupStableDecay",
 ]
 
@@ -852,7 +853,109 @@ def _cycle_lengths(first: int, mult: Any, limit: int) -> Tuple[int, ...]:
     return tuple(lengths)
 
 
-class CosineRestarts(Schedule):
+class _RealCycles(Schedule):
+    """The cycle layout shared by :class:`CosineRestarts` and :class:`PolynomialRestarts`: cycle
+    ``i`` spans the real interval ``[S_i, S_i + L_i)``, ``L_i = cycle_steps * cycle_mult**i``,
+    ``S_i = L_0 + ... + L_{i-1}``, computed exactly; one plan segment (or two) per cycle, at most
+    ``MAX_SEGMENT_CYCLES`` cycles; ``min_lr`` after ``max_cycles`` cycles. Subclasses validate
+    their own shape parameters and call :meth:`_lay_out`."""
+
+    __slots__ = ()
+    # a segment per cycle of its own phase; the exact starts grow ~53 bits a cycle, so the work
+    # is quadratic in the count: 2000 cycles build in ~0.4 s
+    MAX_SEGMENT_CYCLES = 2000
+
+    @staticmethod
+    def _cycle_params(max_lr: Any, cycle_steps: Any, cycle_mult: Any, min_lr: Any,
+                      cycle_decay: Any, max_cycles: Any) -> dict:
+        return dict(
+            max_lr=check_rate(max_lr, "max_lr"),
+            cycle_steps=check_real(cycle_steps, "cycle_steps", low=0.0, low_open=True),
+            cycle_mult=check_real(cycle_mult, "cycle_mult", low=1.0),
+            min_lr=check_rate(min_lr, "min_lr"),
+            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True),
+            max_cycles=None if max_cycles is None else check_steps(max_cycles, "max_cycles"),
+        )
+
+    def _lay_out(self, params: dict, raw: dict, endless: str | None) -> None:
+        """The checks that need the cycle layout, then ``_init``. ``raw``: the arguments as
+        passed (for the messages); ``endless``: None if endless cycles of one whole length are
+        one periodic segment, else the message refusing them."""
+        cycle_steps, cycle_mult = raw["cycle_steps"], raw["cycle_mult"]
+        cycle_decay, max_cycles = raw["cycle_decay"], raw["max_cycles"]
+        if params["max_cycles"] is None:
+            if params["cycle_decay"] > 1:
+                raise ValueError(f"cycle_decay={cycle_decay!r} > 1 grows the peaks without bound: "
+                                 f"pass max_cycles")
+            if params["cycle_mult"] == 1 and not params["cycle_steps"].is_integer():
+                raise ValueError(f"cycle_steps={cycle_steps!r} is not a whole number of steps, so "
+                                 f"every cycle starts at a different phase: pass max_cycles")
+            if params["cycle_mult"] == 1 and endless is not None:
+                raise ValueError(endless)
+        object.__setattr__(self, "_params", params)
+        starts = () if self._too_many_cycles() else self.cycle_starts()
+        if not starts or len(starts) > self.MAX_SEGMENT_CYCLES:
+            raise ValueError(f"max_cycles={max_cycles!r} with cycle_steps={cycle_steps!r}, "
+                             f"cycle_mult={cycle_mult!r}: more than {self.MAX_SEGMENT_CYCLES} "
+                             f"cycles of their own phase before step 2**63 (one plan segment "
+                             f"each); pass max_cycles <= {self.MAX_SEGMENT_CYCLES}")
+        try:   # float ** raises OverflowError (not inf) past the largest float
+            top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
+                if params["cycle_decay"] > 1 else params["max_lr"]
+        except OverflowError:
+            top = math.inf
+        if not math.isfinite(top):
+            raise ValueError(f"cycle_decay={cycle_decay!r} over {len(starts)} cycles takes the "
+                             f"peak past the largest float")
+        self._init(**params)
+
+    def _cycles(self):
+        """(first step, steps, phase, real length, real start, (S, L, shift)) of each cycle that
+        starts at or below 2**63 - 1 — at most ``max_cycles``, and at most
+        MAX_SEGMENT_CYCLES + 1 — exactly:
+        the start ``S_i`` and length ``L_i`` are integers over a power-of-two denominator (both
+        parameters are binary fractions; the last item: ``S_i = S / 2**shift``,
+        ``L_i = L / 2**shift``), so which cycle a step belongs to has no rounding. The
+        numbers grow by ~53 bits a cycle, with no gcd (``fractions.Fraction`` would make the
+        20000-cycle case quadratic in gcds)."""
+        p = self._params
+        a, da = float(p["cycle_steps"]).as_integer_ratio()
+        m, dm = float(p["cycle_mult"]).as_integer_ratio()
+        shift, em = da.bit_length() - 1, dm.bit_length() - 1
+        K, limit = p["max_cycles"], self.MAX_SEGMENT_CYCLES
+        S, L, first, i = 0, a, 0, 0      # S and L over 2**shift
+        while first <= INT64_MAX and (K is None or i < K) and i <= limit:
+            end = S + L
+            nxt = -((-end) >> shift)     # ceil: the first step of the next cycle
+            one = 1 << shift
+            yield (first, nxt - first, ((first << shift) - S) / one, L / one, S / one,
+                   (S, L, shift))
+            S, L, shift, first, i = end << em, L * m, shift + em, nxt, i + 1
+
+    def _too_many_cycles(self) -> bool:
+        """A float estimate of the cycle count, so that a hopeless configuration is refused
+        before any exact arithmetic."""
+        p = self._params
+        L, mult, K = p["cycle_steps"], p["cycle_mult"], p["max_cycles"]
+        if (K is not None and K <= self.MAX_SEGMENT_CYCLES) or (K is None and mult == 1):
+            return False  # bounded by max_cycles, or one periodic segment
+        if mult == 1:
+            est = INT64_MAX / L
+        else:
+            x = INT64_MAX * (mult - 1) / L
+            est = math.inf if x == math.inf else math.log1p(x) / math.log(mult)
+        return est > 1.01 * self.MAX_SEGMENT_CYCLES + 2
+
+    def cycle_starts(self) -> Tuple[float, ...]:
+        """The real start ``S_i`` of each cycle below 2**63 (at most ``max_cycles``; one entry
+        for a periodic schedule), exact, rounded once to float."""
+        p = self._params
+        if p["max_cycles"] is None and p["cycle_mult"] == 1:
+            return (0.0,)
+        return tuple(c[4] for c in self._cycles())
+
+
+class CosineRestarts(_RealCycles):
     """Cosine annealing with warm restarts over cycles of real-valued length (timm
     ``CosineLRScheduler`` with ``cycle_mul``, keras ``CosineDecayRestarts`` with ``t_mul``,
     Hugging Face's hard restarts with ``(T - W) / num_cycles`` steps per cycle).
@@ -895,90 +998,18 @@ class CosineRestarts(Schedule):
                ("min_lr", "rate"), ("cycle_decay", "real"), ("max_cycles", "steps?"),
                ("k_decay", "real"))
     _aliases = ("cosine_restarts", "real_restarts")
-    # a segment per cycle of its own phase; the exact starts grow ~53 bits a cycle, so the work
-    # is quadratic in the count: 2000 cycles build in ~0.4 s
-    MAX_SEGMENT_CYCLES = 2000
 
     def __init__(self, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
                  min_lr: float = 0.0, cycle_decay: float = 1.0, max_cycles: int | None = None,
                  k_decay: float = 1.0) -> None:
-        params = dict(
-            max_lr=check_rate(max_lr, "max_lr"),
-            cycle_steps=check_real(cycle_steps, "cycle_steps", low=0.0, low_open=True),
-            cycle_mult=check_real(cycle_mult, "cycle_mult", low=1.0),
-            min_lr=check_rate(min_lr, "min_lr"),
-            cycle_decay=check_real(cycle_decay, "cycle_decay", low=0.0, low_open=True),
-            max_cycles=None if max_cycles is None else check_steps(max_cycles, "max_cycles"),
-            k_decay=check_real(k_decay, "k_decay", low=0.0, low_open=True),
-        )
-        if params["max_cycles"] is None:
-            if params["cycle_decay"] > 1:
-                raise ValueError(f"cycle_decay={cycle_decay!r} > 1 grows the peaks without bound: "
-                                 f"pass max_cycles")
-            if params["cycle_mult"] == 1 and not params["cycle_steps"].is_integer():
-                raise ValueError(f"cycle_steps={cycle_steps!r} is not a whole number of steps, so "
-                                 f"every cycle starts at a different phase: pass max_cycles")
-            if params["cycle_mult"] == 1 and params["k_decay"] != 1:
-                raise ValueError(f"k_decay={k_decay!r} with endless cycles of one length: pass "
-                                 f"max_cycles (only the plain cosine repeats as one segment)")
-        object.__setattr__(self, "_params", params)
-        starts = () if self._too_many_cycles() else self.cycle_starts()
-        if not starts or len(starts) > self.MAX_SEGMENT_CYCLES:
-            raise ValueError(f"max_cycles={max_cycles!r} with cycle_steps={cycle_steps!r}, "
-                             f"cycle_mult={cycle_mult!r}: more than {self.MAX_SEGMENT_CYCLES} "
-                             f"cycles of their own phase before step 2**63 (one plan segment "
-                             f"each); pass max_cycles <= {self.MAX_SEGMENT_CYCLES}")
-        try:   # float ** raises OverflowError (not inf) past the largest float
-            top = params["max_lr"] * params["cycle_decay"] ** max(0, len(starts) - 1) \
-                if params["cycle_decay"] > 1 else params["max_lr"]
-        except OverflowError:
-            top = math.inf
-        if not math.isfinite(top):
-            raise ValueError(f"cycle_decay={cycle_decay!r} over {len(starts)} cycles takes the "
-                             f"peak past the largest float")
-        self._init(**params)
-
-    def _cycles(self):
-        """(first step, steps, phase, real length, real start) of each cycle that starts at or
-        below 2**63 - 1 — at most ``max_cycles``, and at most MAX_SEGMENT_CYCLES + 1 — exactly:
-        the start ``S_i`` and length ``L_i`` are integers over a power-of-two denominator (both
-        parameters are binary fractions), so which cycle a step belongs to has no rounding. The
-        numbers grow by ~53 bits a cycle, with no gcd (``fractions.Fraction`` would make the
-        20000-cycle case quadratic in gcds)."""
-        p = self._params
-        a, da = float(p["cycle_steps"]).as_integer_ratio()
-        m, dm = float(p["cycle_mult"]).as_integer_ratio()
-        shift, em = da.bit_length() - 1, dm.bit_length() - 1
-        K, limit = p["max_cycles"], self.MAX_SEGMENT_CYCLES
-        S, L, first, i = 0, a, 0, 0      # S and L over 2**shift
-        while first <= INT64_MAX and (K is None or i < K) and i <= limit:
-            end = S + L
-            nxt = -((-end) >> shift)     # ceil: the first step of the next cycle
-            one = 1 << shift
-            yield first, nxt - first, ((first << shift) - S) / one, L / one, S / one
-            S, L, shift, first, i = end << em, L * m, shift + em, nxt, i + 1
-
-    def _too_many_cycles(self) -> bool:
-        """A float estimate of the cycle count, so that a hopeless configuration is refused
-        before any exact arithmetic."""
-        p = self._params
-        L, mult, K = p["cycle_steps"], p["cycle_mult"], p["max_cycles"]
-        if (K is not None and K <= self.MAX_SEGMENT_CYCLES) or (K is None and mult == 1):
-            return False  # bounded by max_cycles, or one periodic segment
-        if mult == 1:
-            est = INT64_MAX / L
-        else:
-            x = INT64_MAX * (mult - 1) / L
-            est = math.inf if x == math.inf else math.log1p(x) / math.log(mult)
-        return est > 1.01 * self.MAX_SEGMENT_CYCLES + 2
-
-    def cycle_starts(self) -> Tuple[float, ...]:
-        """The real start ``S_i`` of each cycle below 2**63 (at most ``max_cycles``; one entry
-        for a periodic schedule), exact, rounded once to float."""
-        p = self._params
-        if p["max_cycles"] is None and p["cycle_mult"] == 1:
-            return (0.0,)
-        return tuple(c[4] for c in self._cycles())
+        params = self._cycle_params(max_lr, cycle_steps, cycle_mult, min_lr, cycle_decay,
+                                    max_cycles)
+        params["k_decay"] = check_real(k_decay, "k_decay", low=0.0, low_open=True)
+        endless = None if params["k_decay"] == 1 else (
+            f"k_decay={k_decay!r} with endless cycles of one length: pass max_cycles (only the "
+            f"plain cosine repeats as one segment)")
+        self._lay_out(params, dict(cycle_steps=cycle_steps, cycle_mult=cycle_mult,
+                                   cycle_decay=cycle_decay, max_cycles=max_cycles), endless)
 
     def segments(self) -> list:
         p = self._params
@@ -993,7 +1024,93 @@ class CosineRestarts(Schedule):
             n = int(p["cycle_steps"])  # an integer period: one periodic segment
             return [plan.cos2(lo, hi, n, period=n, decay=decay)]
         segs = [cycle(hi * decay**i, length, phase, n)
-                for i, (first, n, phase, length, _) in enumerate(self._cycles())]
+                for i, (first, n, phase, length, _, _) in enumerate(self._cycles())]
+        return segs + [plan.const(lo)]
+
+
+class PolynomialRestarts(_RealCycles):
+    """Polynomial decay with warm restarts over cycles of real-valued length (timm
+    ``PolyLRScheduler`` with ``cycle_mul``, ``power`` and ``k_decay``), on the cycle layout of
+    :class:`CosineRestarts`.
+
+    Cycle ``i`` (i = 0, 1, ...) spans the real interval ``[S_i, S_i + L_i)`` with
+    ``L_i = cycle_steps * cycle_mult**i`` and ``S_i = L_0 + ... + L_{i-1}``, not rounded to whole
+    steps. At a step ``t`` in cycle i, with ``u = t - S_i``::
+
+        min_lr + (max_lr * cycle_decay**i - min_lr) * (1 - (u / L_i)**k) ** power
+
+    (``k = k_decay``). Cycle membership is exact (``S_i`` from rational arithmetic on the binary
+    values of ``cycle_steps`` and ``cycle_mult``), and so is the distance ``S_{i+1} - t`` to the
+    end of the cycle that a ``power < 1`` magnifies near the end (kept to an ulp, however small).
+    After ``max_cycles`` cycles the rate is ``min_lr``. There is no periodic form: with
+    ``cycle_mult == 1``, ``max_cycles`` is required (for a whole ``cycle_steps`` see also
+    :class:`Polynomial` joined end to end).
+
+    Parameters
+    ----------
+    max_lr : float
+        The peak of cycle 0; finite, >= 0.
+    cycle_steps : float
+        L_0 > 0 (may be fractional).
+    cycle_mult : float, default 1.0
+        >= 1.
+    min_lr : float, default 0.0
+        Finite, >= 0.
+    cycle_decay : float, default 1.0
+        > 0: the peak's factor per cycle (> 1 grows: then ``max_cycles`` is required).
+    max_cycles : int or None
+        >= 1. Required when ``cycle_mult == 1``; at most 2000 cycles of their own phase are laid
+        out as segments (``MAX_SEGMENT_CYCLES``).
+    power : float, default 1.0
+        Finite, >= 0 (1: linear, 0.5: square root, 2: quadratic...).
+    k_decay : float, default 1.0
+        k > 0.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("max_lr", "rate"), ("cycle_steps", "real"), ("cycle_mult", "real"),
+               ("min_lr", "rate"), ("cycle_decay", "real"), ("max_cycles", "steps?"),
+               ("power", "real"), ("k_decay", "real"))
+    _aliases = ("polynomial_restarts", "poly_restarts")
+
+    def __init__(self, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
+                 min_lr: float = 0.0, cycle_decay: float = 1.0, max_cycles: int | None = None,
+                 power: float = 1.0, k_decay: float = 1.0) -> None:
+        params = self._cycle_params(max_lr, cycle_steps, cycle_mult, min_lr, cycle_decay,
+                                    max_cycles)
+        params["power"] = check_real(power, "power", low=0.0)
+        params["k_decay"] = check_real(k_decay, "k_decay", low=0.0, low_open=True)
+        endless = (f"cycle_mult={cycle_mult!r}: endless cycles of one length have no periodic "
+                   f"polynomial segment; pass max_cycles")
+        self._lay_out(params, dict(cycle_steps=cycle_steps, cycle_mult=cycle_mult,
+                                   cycle_decay=cycle_decay, max_cycles=max_cycles), endless)
+
+    def segments(self) -> list:
+        p = self._params
+        hi, lo, decay = p["max_lr"], p["min_lr"], p["cycle_decay"]
+        k, e = p["k_decay"], p["power"]
+
+        def to_end(t, end, shift):
+            """(rest, frac): the exact distance end / 2**shift - t as an int64 and a float."""
+            num = end - (t << shift)
+            rest = min(num >> shift, INT64_MAX)
+            return rest, (num - (rest << shift)) / (1 << shift)
+
+        segs = []
+        for i, (first, n, phase, length, _, (S, L, shift)) in enumerate(self._cycles()):
+            amp = hi * decay**i - lo
+            # the first half (u < L / 2) from u = tau + phase, the rest from the distance to the
+            # end (all of it when k == 1: y = d / L is accurate throughout)
+            mid = first if k == 1.0 else -((-(2 * S + L)) >> (shift + 1))
+            h = min(max(mid - first, 0), n)
+            if h > 0:
+                segs.append(plan.poly_shape(lo, amp, length, phase=phase, k=k, p=e, length=h))
+            if n > h:
+                rest, frac = to_end(first + h, S + L, shift)
+                segs.append(plan.poly_shape_to_end(lo, amp, length, rest=rest, frac=frac, k=k,
+                                                   p=e, length=n - h))
         return segs + [plan.const(lo)]
 
 

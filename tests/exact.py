@@ -314,6 +314,40 @@ def _cosine_restarts(p):
     return f
 
 
+def _polynomial_restarts(p):
+    """min_lr + (peak_i - min_lr) (1 - (u / L_i)**k)**power in cycle i (u = t - S_i), exact
+    cycles; 1 - x**k is taken from the exact distance to the end d = L_i - u as
+    -expm1(k log1p(-d / L_i)), which keeps its digits near the end (where a power < 1 magnifies
+    them)."""
+    hi, lo, decay = m(p["max_lr"]), m(p["min_lr"]), m(p["cycle_decay"])
+    K, L0, M = p["max_cycles"], Fraction(p["cycle_steps"]), Fraction(p["cycle_mult"])
+    kd, pw = m(p["k_decay"]), m(p["power"])
+    if M == 1:
+        def locate(t):   # cycle i = floor(t / L0), exactly
+            i = math.floor(Fraction(t) / L0)
+            return i, t - i * L0, L0
+    else:
+        starts, lengths = real_cycle_starts(p["cycle_steps"], p["cycle_mult"], limit=K)
+
+        def locate(t):
+            i = bisect_right(starts, t) - 1
+            if t - starts[i] >= lengths[i]:   # past the last cycle laid out (max_cycles)
+                return len(starts), 0, 1
+            return i, t - starts[i], lengths[i]
+
+    def f(t):
+        i, u, L = locate(t)
+        if K is not None and i >= K:
+            return lo
+        d = m(Fraction(L - u) / L)          # in (0, 1]
+        if p["k_decay"] == 1.0 or u == 0:
+            y = d
+        else:
+            y = -mp.expm1(kd * mp.log1p(-d))
+        return lo + (hi * decay**i - lo) * y ** pw
+    return f
+
+
 def _wsd(p):
     hi, lo = q(p["max_lr"]), q(p["min_lr"])
     W, S, D, shape = p["warmup_steps"], p["stable_steps"], p["decay_steps"], p["decay_shape"]
@@ -394,6 +428,7 @@ _BUILDERS: Dict[str, Callable[[Dict[str, Any]], Callable[[int], mpf]]] = {
     "Scaled": _scaled,
     "TanhDecay": _tanh_decay,
     "CosineRestarts": _cosine_restarts,
+    "PolynomialRestarts": _polynomial_restarts,
     "Shifted": _shifted,
     "Product": _product,
 }
@@ -436,7 +471,7 @@ def peak(schedule: Any) -> float:
         return max(float(p[k]) for k in rates[name])
     if name == "ExponentialDecay":   # growth runs up to the cap end_lr
         return max(float(p["lr"]), float(p["end_lr"] or 0.0))
-    if name == "CosineRestarts":     # cycle_decay > 1 (with max_cycles) grows the peaks
+    if name in ("CosineRestarts", "PolynomialRestarts"):  # cycle_decay > 1 grows the peaks
         K, g = p["max_cycles"], float(p["cycle_decay"])
         top = float(p["max_lr"]) * (g ** (K - 1) if g > 1 else 1.0)
         return max(top, float(p["min_lr"]))
@@ -546,7 +581,7 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
             pts.append(c)
     elif name == "TanhDecay":
         pts.append(p["total_steps"])
-    elif name == "CosineRestarts":
+    elif name in ("CosineRestarts", "PolynomialRestarts"):
         L0, M, K = p["cycle_steps"], p["cycle_mult"], p["max_cycles"]
         if Fraction(M) == 1 and K is None:
             starts = [Fraction(L0) * i for i in range(40)] + [Fraction(L0) * i for i in later]
@@ -711,6 +746,24 @@ if st is not None:
                       k_decay=k)
 
     @st.composite
+    def polynomial_restarts(draw):
+        mult = draw(st.one_of(st.sampled_from([1.0, 1.5, 2.0, 2.5, 1.1]), st.floats(1.05, 4.0)))
+        L = draw(st.one_of(st.sampled_from([1.0, 0.75, 64.0, 4096.0, 1000.5, 7.3]),
+                           st.integers(1, 20000).map(float), st.floats(0.5, 20000.0),
+                           st.integers(1, 2**40).map(float)))
+        K = draw(st.one_of(st.none(), st.integers(1, 40)))
+        if mult == 1.0 and K is None:
+            K = draw(st.integers(1, 40))
+        decay = draw(st.one_of(st.just(1.0), st.floats(0.05, 1.0), st.floats(1.0, 1.5)))
+        if K is None and decay > 1.0:
+            decay = 1.0
+        power = draw(st.one_of(st.sampled_from([0.5, 1.0, 2.0, 0.9]), st.floats(0.0, 8.0)))
+        k = draw(st.one_of(st.just(1.0), st.sampled_from([0.5, 2.0]), st.floats(0.2, 4.0)))
+        return _build(fastlr.PolynomialRestarts, max_lr=draw(pos_rates), cycle_steps=L,
+                      cycle_mult=mult, min_lr=draw(rates), cycle_decay=decay, max_cycles=K,
+                      power=power, k_decay=k)
+
+    @st.composite
     def inverse_sqrt(draw):
         return fastlr.InverseSqrt(draw(rates), draw(steps))
 
@@ -773,6 +826,7 @@ if st is not None:
         # the framework-parity capabilities (new families, and seed families' new parameters)
         "TanhDecay": tanh_decay(),
         "CosineRestarts": cosine_restarts(),
+        "PolynomialRestarts": polynomial_restarts(),
         "CosineAnnealing": cosine_annealing(),
         "ExponentialDecay": exponential_decay(),
     }

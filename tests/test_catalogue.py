@@ -324,8 +324,8 @@ def test_agrees_with_numpy_reference(family, data):
     bps = [b for b in exact.breakpoints(s) if b < 200000] or [0]
     centre = data.draw(st.sampled_from(bps + [0, 4096, 100000]), label="centre")
     t = np.arange(max(centre - 300, 0), centre + 300, dtype=np.int64)
-    if family == "CosineRestarts":
-        # reference.cosine_restarts finds the cycle with a floating logarithm (its docstring: "not
+    if family in ("CosineRestarts", "PolynomialRestarts"):
+        # reference.cosine_restarts (and polynomial_restarts) finds the cycle with a floating logarithm (its docstring: "not
         # exact at restarts"): leave out the steps next to a restart, where it can be a cycle off
         # (test_parity_core.py checks those steps against exact cycle membership)
         p = s.params
@@ -591,6 +591,39 @@ BAD = [
      "max_cycles", "1000000"),
     (C.CosineRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_decay=1e10, max_cycles=40),
      ValueError, "cycle_decay", "10000000000.0"),
+    (C.PolynomialRestarts, dict(max_lr=-1.0, cycle_steps=10, cycle_mult=1.5), ValueError,
+     "max_lr", "-1.0"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=0.0, cycle_mult=1.5), ValueError,
+     "cycle_steps", "0.0"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps="10", cycle_mult=1.5), TypeError,
+     "cycle_steps", "'10'"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=0.9), ValueError,
+     "cycle_mult", "0.9"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, min_lr=-1e-3),
+     ValueError, "min_lr", "-0.001"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, cycle_decay=0.0),
+     ValueError, "cycle_decay", "0.0"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, power=-0.5),
+     ValueError, "power", "-0.5"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, power=inf),
+     ValueError, "power", "inf"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, power="2"),
+     TypeError, "power", "'2'"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, k_decay=0.0),
+     ValueError, "k_decay", "0.0"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, k_decay=nan),
+     ValueError, "k_decay", "nan"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, max_cycles=0),
+     ValueError, "max_cycles", "0"),
+    # endless cycles of one length (no periodic polynomial segment), growing peaks without a
+    # bound, more cycles than segments, peaks past the largest float
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10), ValueError, "cycle_mult", "1.0"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, cycle_decay=1.5),
+     ValueError, "cycle_decay", "1.5"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=1e-3, max_cycles=10**6), ValueError,
+     "max_cycles", "1000000"),
+    (C.PolynomialRestarts, dict(max_lr=1.0, cycle_steps=10, cycle_mult=1.5, cycle_decay=1e10,
+                                max_cycles=40), ValueError, "cycle_decay", "10000000000.0"),
     # new parameters of older families
     (C.CosineAnnealing, dict(max_lr=1.0, total_steps=10, exponent=0.0), ValueError, "exponent",
      "0.0"),

@@ -9,10 +9,15 @@ the exactly intended value instead:
 * the log-based cycle index (cycle_mul != 1) landing one cycle short at an exact restart: the
   cycle index is recomputed exactly with Fractions and the intended value with mpmath;
 * steps where timm raised OverflowError (cycle_decay > 1 far past cycle_limit): ``lr_min``
-  (checked to be past cycle_limit exactly).
+  (checked to be past cycle_limit exactly);
+* steps where timm's lr came out complex ("complex_steps": its floating restart lands just past
+  a step that is a restart to float precision, and a negative t_cur to a fractional k_decay is
+  complex): the exact value (the step checked to be within 1e-9 cycle lengths of a restart).
 
-Entries fastlr cannot compose (see the module docstring) must raise NotImplementedError.
+Entries fastlr cannot compose (see the module docstring: some WSDLRScheduler settings) must raise
+NotImplementedError.
 """
+import functools
 import json
 import random
 import sys
@@ -69,12 +74,6 @@ def _gap(name, kw):
     if name == "WSDLRScheduler":
         return (kw["decay_fn"] == "exp" or (kw["stable_fn"] != "constant" and (
             kw["lr_min"] != 0 or (kw["stable_fn"] == "power" and kw.get("stable_power") != 0.5))))
-    if name == "PolyLRScheduler" and (kw["power"] != 1 or kw["k_decay"] != 1):
-        S, L = Fraction(0), Fraction(kw["t_initial"])
-        for _ in range(min(kw["cycle_limit"], 64)):
-            if S.denominator != 1 or L.denominator != 1:
-                return S < 2**63
-            S, L = S + L, L * Fraction(kw["cycle_mul"])
     return False
 
 
@@ -100,6 +99,16 @@ def test_golden(entry):
         exact = _intended(name, kw, base, int(steps[j]))
         assert abs(got[j] - exact) <= 1e-12 * peak, (entry["id"], int(steps[j]), got[j], exact)
         assert abs(want[j] - exact) > 1e-6 * peak  # timm really is a cycle off there
+    for t in entry.get("complex_steps", []):
+        # timm's floating restart lands just past t, a restart to float precision (t_cur < 0,
+        # and t_cur**k with a fractional k_decay is complex): fastlr gives the exact value (on
+        # the binary cycle_mul, which places the restart exactly, on one side of t)
+        tp = t - kw["warmup_t"] if kw["warmup_prefix"] else t
+        assert name in CYCLIC and kw["cycle_mul"] != 1 and kw["k_decay"] != int(kw["k_decay"])
+        _, cur, L = _cycle(tp, kw["t_initial"], kw["cycle_mul"])
+        assert min(cur, L - cur) < 1e-9 * L, (entry["id"], t)
+        exact = _intended(name, kw, base, t)
+        assert abs(s(t) - exact) <= 1e-12 * peak, (entry["id"], t, s(t), exact)
     for t in entry.get("raising_steps", []):
         i = _cycle(t - kw["warmup_t"] if kw["warmup_prefix"] else t, kw["t_initial"],
                    kw["cycle_mul"])[0]
@@ -145,6 +154,7 @@ def test_from_config_and_tables():
 
 # ---------------------------------------------------------------------------------------- live
 
+@functools.lru_cache(maxsize=None)   # load_timm_schedulers registers stub modules: once
 def _load_timm():
     pytest.importorskip("torch")
     sys.path.insert(0, str(Path(__file__).parent / "peers"))
@@ -196,6 +206,25 @@ def test_live_random_configurations():
             checked += _compare(classes["WSDLRScheduler"], M.WSDLRScheduler, "WSDLRScheduler",
                                 kw, rng, torch)
     assert checked == 6 * 5 + (4 if "WSDLRScheduler" in classes else 0)
+
+
+def test_live_poly_fractional_cycle_starts():
+    """PolyLRScheduler with a non-integer cycle_mul (cycles starting at fractional steps) and
+    powers / k_decay other than 1: fastlr.PolynomialRestarts against the live timm."""
+    classes = _load_timm()
+    import torch
+
+    mpmath.mp.dps = 40
+    rng = random.Random(909)
+    for _ in range(12):
+        kw = {"t_initial": rng.choice([1, 3, 10, rng.randint(1, 3000)]),
+              "lr_min": rng.choice([0.0, 1e-6]), "cycle_mul": rng.choice([1.1, 1.5, 2.5, 1.25]),
+              "cycle_decay": rng.choice([1.0, 0.7, 1.1]), "cycle_limit": rng.choice([2, 5, 50]),
+              "warmup_t": rng.choice([0, 7, 300]), "warmup_lr_init": rng.choice([0.0, 1e-5]),
+              "warmup_prefix": rng.random() < 0.5, "k_decay": rng.choice([1.0, 0.5, 2.0]),
+              "power": rng.choice([0.5, 0.9, 2.0])}
+        _compare(classes["PolyLRScheduler"], M.PolyLRScheduler, "PolyLRScheduler", kw, rng,
+                 torch)
 
 
 def _compare(ref_cls, ours_cls, name, kw, rng, torch):

@@ -185,7 +185,7 @@ def value_range(s) -> tuple:
         return 0.0, p["lr"]
     if name == "TanhDecay":
         return span(p["max_lr"], p["min_lr"])
-    if name == "CosineRestarts":
+    if name in ("CosineRestarts", "PolynomialRestarts"):
         n = len(s.cycle_starts())
         last = float(Fraction(p["max_lr"]) * Fraction(p["cycle_decay"]) ** max(0, n - 1))
         lo = min(p["min_lr"], p["max_lr"]) if p["cycle_decay"] >= 1 else 0.0

@@ -19,7 +19,9 @@ Semantics (see :mod:`fastlr.compat`):
 * **floating-point bug, exact value given**: with ``cycle_mul != 1`` timm finds the cycle with
   ``floor(math.log(1 - t/T·(1 - m), m))``, which lands one cycle short at some exact restarts
   (e.g. m = 3, T = 1, t = 121: the end of cycle 4 instead of the start of cycle 5); fastlr places
-  every restart at its exact real position ``T (m**i - 1)/(m - 1)``;
+  every restart at its exact real position ``T (m**i - 1)/(m - 1)``; likewise where timm's float
+  restart lands just past the step, so that PolyLRScheduler's ``t_cur**k_decay`` is a complex
+  number (e.g. T = 100, m = 1.1, k_decay = 0.5, t = 331);
 * **framework raises, fastlr holds**: Cosine/Poly compute ``cycle_decay**i`` before checking
   ``cycle_limit``, so ``cycle_decay > 1`` raises OverflowError far past the limit; fastlr gives
   ``lr_min`` there (the value past ``cycle_limit``);
@@ -29,10 +31,9 @@ Semantics (see :mod:`fastlr.compat`):
   ``cycle_mul < 1`` and an unsorted MultiStep ``decay_t`` (timm accepts both and computes
   nonsense) are ValueErrors too.
 
-Not covered (NotImplementedError naming the missing core capability): PolyLRScheduler cycles that
-start at a non-integer step (non-integer ``cycle_mul``) unless ``power == 1`` and
-``k_decay == 1``; WSDLRScheduler with ``decay_fn="exp"`` or a callable, and with a decaying
-``stable_fn`` unless ``lr_min == 0``, ``stable_power == 0.5`` and an integer timescale.
+Not covered (NotImplementedError naming the missing core capability): WSDLRScheduler with
+``decay_fn="exp"`` or a callable, and with a decaying ``stable_fn`` unless ``lr_min == 0``,
+``stable_power == 0.5`` and an integer timescale.
 """
 from __future__ import annotations
 
@@ -174,20 +175,25 @@ def PolyLRScheduler(base_lr: float, t_initial: int, power: float = 0.5, lr_min: 
                     t_in_epochs: bool = True, noise_range_t: Any = None, noise_pct: float = 0.67,
                     noise_std: float = 1.0, noise_seed: int = 42, k_decay: float = 1.0,
                     initialize: bool = True) -> Any:
-    """timm ``PolyLRScheduler``: in cycle i,
+    """timm ``PolyLRScheduler``: in cycle i (real length ``T·cycle_mul**i``, at most
+    ``cycle_limit`` cycles) at ``t_cur`` steps in,
     ``lr_min + (base_lr·cycle_decay**i - lr_min)(1 - t_cur**k / t_i**k)**power``; ``lr_min`` after
-    ``cycle_limit`` cycles. Cycles that start at an integer step with an integer length are fastlr
-    ``Polynomial`` pieces; a cycle starting at a fractional step (non-integer ``cycle_mul``) needs a
-    polynomial of real phase, which fastlr has only for ``power == 1, k_decay == 1`` (a
-    ``Linear`` piece): otherwise NotImplementedError. A cycle longer than 2**63 - 1 steps (it
-    never ends within int64 steps; e.g. cycle_mul=3 with a large cycle_limit) is cut to
-    2**63 - 1 steps: its values at step u differ from timm's by about power·u·(1/2**63 - 1/t_i)
-    of the peak (< 1e-12 of the peak for u < 10**6)."""
+    the last cycle; timm's warmup in front. With an integer ``cycle_mul`` every cycle starts at
+    an integer step with an integer length: fastlr ``Polynomial`` pieces, joined. A non-integer
+    ``cycle_mul`` starts cycles at fractional steps: fastlr ``PolynomialRestarts`` (exact real
+    restarts, at most 2000 cycles below step 2**63, as CosineLRScheduler), or for
+    ``power == k_decay == 1`` ``Linear`` pieces of real phase (up to 20000 cycles). A cycle longer
+    than 2**63 - 1 steps in the integer case (it never ends within int64 steps; e.g. cycle_mul=3
+    with a large cycle_limit) is cut to 2**63 - 1 steps: its values at step u differ from timm's
+    by about power·u·(1/2**63 - 1/t_i) of the peak (< 1e-12 of the peak for u < 10**6)."""
     _no_noise(noise_range_t, "PolyLRScheduler")
     B, T, lo, m, d, K, W, w0 = _common(base_lr, t_initial, lr_min, cycle_mul, cycle_decay,
                                        cycle_limit, warmup_t, warmup_lr_init)
     p = check_real(power, "power", low=0.0)
     k = check_real(k_decay, "k_decay", low=0.0, low_open=True)
+    if K > 0 and not m.is_integer() and (p != 1 or k != 1):
+        main = fastlr.PolynomialRestarts(B, float(T), m, lo, d, max_cycles=K, power=p, k_decay=k)
+        return _warm(main, B, W, w0, bool(warmup_prefix))
 
     def piece(i: int, phi: Fraction, L: Fraction, n: int) -> Any:
         hi = B * d**i
@@ -197,12 +203,8 @@ def PolyLRScheduler(base_lr: float, t_initial: int, power: float = 0.5, lr_min: 
         x = lambda tau: float(1 - (phi + tau) / L)  # noqa: E731
         if n == 1:
             return fastlr.Constant(lo + (hi - lo) * (1 - float(phi / L) ** k) ** p)
-        if p == 1 and k == 1:
-            return fastlr.Linear(lo + (hi - lo) * x(0), lo + (hi - lo) * x(n - 1), n - 1)
-        raise NotImplementedError(
-            f"PolyLRScheduler cycle {i} starts at the fractional step {float(phi)} in (cycle_mul="
-            f"{cycle_mul}): fastlr has no polynomial of real phase and length (a poly_shape "
-            f"segment with phase, as CosineRestarts has for the cosine)")
+        # power == k_decay == 1 here (the other powers are PolynomialRestarts above)
+        return fastlr.Linear(lo + (hi - lo) * x(0), lo + (hi - lo) * x(n - 1), n - 1)
 
     main = _cycled(piece, T, m, K, lo)
     return _warm(main, B, W, w0, bool(warmup_prefix))
@@ -353,7 +355,8 @@ FASTLR_NAMES: Dict[str, Tuple[str, ...]] = {
     "TanhLRScheduler": ("TanhDecay", "Join", "Constant", "Linear", "Shifted"),
     "StepLRScheduler": ("StepDecay", "Linear", "Join"),
     "MultiStepLRScheduler": ("MultiStep", "Linear", "Join"),
-    "PolyLRScheduler": ("Polynomial", "Linear", "Join", "Constant", "Shifted"),
+    "PolyLRScheduler": ("Polynomial", "PolynomialRestarts", "Linear", "Join", "Constant",
+                        "Shifted"),
     "PlateauLRScheduler": (),
     "WSDLRScheduler": ("Constant", "Linear", "WarmupStableDecay", "CosineAnnealing", "Polynomial",
                        "InverseSqrt", "Shifted", "Product", "Join"),

@@ -20,6 +20,8 @@ and of an entry::
      "framework_version": ...,  optional: "momentum_values", "values_jit", "max_legal_step",
      "error" (the framework raised; steps/values are then empty, except for timm where
      "raising_steps" lists the steps at which step_update raised and "steps" the others),
+     "complex_steps" (timm: steps where the lr came out a complex number, left out of
+     "steps"),
      "note"}
 
 JSON object keys are strings, so optax's ``boundaries_and_scales`` dicts appear with string
@@ -720,19 +722,24 @@ def gen_timm():
     ids = Ids("timm")
     entries = []
 
-    def record(name, kwargs, base_lr, boundaries, horizon):
+    def record(name, kwargs, base_lr, boundaries, horizon, draw=None):
         param = torch.nn.Parameter(torch.zeros(1))
         opt = torch.optim.SGD([param], lr=base_lr)
         kw = dict(kwargs, t_in_epochs=False)
         sched = classes[name](opt, **kw)
-        steps = pick_steps(rng, boundaries, horizon, BIG)
-        vals, ok, raising, err = [], [], [], None
+        steps = pick_steps(draw or rng, boundaries, horizon, BIG)
+        vals, ok, raising, cplx, err = [], [], [], [], None
         for t in steps:
             try:
                 sched.step_update(num_updates=t)
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
                 raising.append(t)
                 err = f"{type(exc).__name__}: {exc}"
+                continue
+            if isinstance(opt.param_groups[0]["lr"], complex):
+                # the floating restart lands just past an exact restart t: t_cur < 0, and
+                # t_cur**k_decay (k fractional) is complex (see SEMANTICS.md)
+                cplx.append(t)
                 continue
             ok.append(t)
             vals.append(float(opt.param_groups[0]["lr"]))
@@ -741,6 +748,8 @@ def gen_timm():
              "steps": ok, "values": vals, "dtype": "float64", "framework_version": ver}
         if raising:
             e.update(raising_steps=raising, error=err)
+        if cplx:
+            e.update(complex_steps=cplx)
         entries.append(e)
 
     def lr():
@@ -817,6 +826,31 @@ def gen_timm():
                 if stable_fn == "power":
                     kw["stable_power"] = 0.3
                 record("WSDLRScheduler", kw, lr(), [w, w + t0 - dt, w + t0], w + t0)
+
+    # PolyLRScheduler with cycles that start at fractional steps (non-integer cycle_mul) and
+    # power / k_decay other than 1 (fastlr.PolynomialRestarts). Appended with an RNG of their own,
+    # so that every entry above is generated exactly as before.
+    prng = random.Random(SEED + 40)
+    poly = [  # t_initial, cycle_mul, cycle_decay, cycle_limit, warmup_t, prefix, k_decay, lr_min,
+              # power
+        (10, 1.5, 1.0, 5, 0, False, 1.0, 0.0, 0.5), (10, 1.5, 0.9, 8, 5, True, 2.0, 1e-5, 2.0),
+        (7, 2.5, 1.1, 4, 3, False, 0.5, 1e-6, 0.9), (3, 1.1, 0.95, 40, 0, True, 2.0, 0.0, 0.5),
+        (100, 1.1, 1.05, 10, 20, False, 0.5, 1e-4, 2.0), (1, 2.5, 1.0, 30, 2, True, 1.0, 0.0, 0.9),
+        (37, 1.5, 1.2, 3, 10, False, 2.0, 1e-6, 0.5), (250, 2.5, 0.5, 100, 0, False, 0.5, 1e-5, 0.9),
+        (5, 1.1, 1.0, 1000, 50, True, 1.0, 1e-6, 2.0), (2, 1.5, 0.8, 100, 0, False, 0.5, 0.0, 0.5),
+    ] + [(prng.randint(1, 5000), prng.choice([1.1, 1.5, 2.5]), prng.choice([0.5, 0.9, 1.0, 1.1]),
+          prng.choice([2, 3, 10, 100]), prng.choice([0, prng.randint(1, 500)]), prng.random() < 0.5,
+          prng.choice([0.5, 1.0, 2.0]), prng.choice([0.0, 1e-6]), prng.choice([0.5, 0.9, 2.0]))
+         for _ in range(6)]
+    for t0, mul, dec, lim, w, pre, k, lmin, pw in poly:
+        kw = {"t_initial": t0, "lr_min": lmin, "cycle_mul": mul, "cycle_decay": dec,
+              "cycle_limit": lim, "warmup_t": w, "warmup_lr_init": prng.choice([0.0, 1e-6]),
+              "warmup_prefix": pre, "k_decay": k, "power": pw}
+        b = prng.choice([0.1, 1.0, 5e-4, round(prng.uniform(1e-4, 1.0), 6)])
+        if lmin >= b * 0.5:
+            kw["lr_min"] = 0.0
+        off = w if pre else 0
+        record("PolyLRScheduler", kw, b, [w] + cycle_bounds(t0, mul, lim, off), t0 + off, prng)
 
     notes = ["values: optimizer.param_groups[0]['lr'] after scheduler.step_update(num_updates=t) "
              "with t_in_epochs=False (== scheduler._get_lr(t)[0]; no noise)",
