@@ -24,6 +24,7 @@ compositions flat: one :func:`fastlr.join` of many schedules rather than a join 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar, Dict, Tuple
 
 import numpy as np
@@ -36,12 +37,13 @@ from fastlr.validate import (
     allocate,
     check_dtype,
     check_rate,
+    check_real,
     check_step,
     check_steps,
     suggest,
 )
 
-__all__ = ["Schedule", "Scaled", "Product", "from_dict", "registry", "lookup", "schedule_classes",
+__all__ = ["Schedule", "Scaled", "Product", "Sum", "Maximum", "Offset", "from_dict", "registry", "lookup", "schedule_classes",
            "parameters", "MAX_DEPTH"]
 
 MAX_DEPTH = 100
@@ -351,6 +353,23 @@ class Schedule:
 
     __rmul__ = __mul__
 
+    def __add__(self, other: Any) -> "Schedule":
+        """``schedule + other`` (a schedule: :class:`fastlr.Sum`) or ``schedule + c`` (a number:
+        :class:`fastlr.Offset`)."""
+        if isinstance(other, Schedule):
+            return Sum(self, other)
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return Offset(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> "Schedule":
+        """``schedule - c`` for a number c: :class:`fastlr.Offset` with ``offset = -c``."""
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return Offset(self, -check_real(other, "offset"))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
         return f"{type(self).__name__}({args})"
@@ -601,3 +620,97 @@ class Product(Schedule):
 
     def segments(self) -> list:
         return [plan.product(self._params["a"].segments(), self._params["b"].segments())]
+
+
+class Sum(Schedule):
+    """``a(t) + b(t)``: the sum of two schedules. What ``a + b`` builds for two schedules.
+
+    Both terms run on the same step; the kernel fills each in float64 a chunk at a time (the
+    PRODUCT row of the plan with its operation set to a sum) and rounds the sum once, so float32
+    output is the float64 sum rounded once. Sums and products nest at most 16 deep (together).
+    A sum past the float64 range is inf (as a :class:`Product`'s).
+
+    Parameters
+    ----------
+    a, b : Schedule
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _aliases = ("sum", "add")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_SUM, self._params["a"].segments(),
+                             self._params["b"].segments())]
+
+
+class Maximum(Schedule):
+    """``max(a(t), b(t))``: the larger of two schedules at each step (a floor: timm's
+    ``max(base_lr * f(t), lr_min)`` is ``Maximum(s, Constant(lr_min))``).
+
+    Both schedules run on the same step, filled in float64 a chunk at a time (the PRODUCT row of
+    the plan with its operation set to a maximum); the value is one of the two float64 values, so
+    float32 output is it rounded once. Nests with products and sums, at most 16 deep together.
+
+    Parameters
+    ----------
+    a, b : Schedule
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _aliases = ("maximum", "max")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_MAX, self._params["a"].segments(),
+                             self._params["b"].segments())]
+
+
+class Offset(Schedule):
+    """``inner(t) + offset``: a schedule moved by a constant (what ``schedule + c``,
+    ``c + schedule`` and ``schedule - c`` build for a number c).
+
+    ``offset`` is any finite real: a negative offset can take values below 0 (fastlr computes them
+    as they are; ``Maximum(s, Constant(0.0))`` clips). The value is ``inner(t) + offset`` in
+    float64 rounded once (a sum row of the plan with a constant term), so float32 output is it
+    rounded once. An offset of an offset folds into one: ``Offset(Offset(s, a), b)`` is
+    ``Offset(s, a + b)`` (a ValueError naming ``offset`` if that sum leaves the float64 range).
+    A value past the float64 range is inf.
+
+    Parameters
+    ----------
+    inner : Schedule
+    offset : float
+        Finite, any sign.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("inner", "schedule"), ("offset", "real"))
+    _aliases = ("offset",)
+
+    def __init__(self, inner: Any, offset: float) -> None:
+        inner = as_schedule(inner, "inner")
+        offset = check_real(offset, "offset")
+        if type(inner) is Offset:   # (s + a) + b is s + (a + b): offsets never nest
+            inner_offset, more = inner.offset, offset
+            inner, offset = inner.inner, inner_offset + more
+            if not math.isfinite(offset):
+                raise ValueError(f"offset: {inner_offset!r} + {more!r} of an offset schedule "
+                                 f"overflows the float64 range")
+        self._init(inner=inner, offset=offset + 0.0)
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_SUM, self._params["inner"].segments(),
+                             [plan.const(self._params["offset"])])]
