@@ -11,7 +11,8 @@ the exactly intended value instead:
 * steps where timm raised OverflowError (cycle_decay > 1 far past cycle_limit): ``lr_min``
   (checked to be past cycle_limit exactly).
 
-Entries fastlr cannot compose (see the module docstring) must raise NotImplementedError.
+Entries fastlr cannot compose (see the module docstring) must raise NotImplementedError
+(PolyLRScheduler with real cycle starts; every timm WSDLRScheduler configuration is composed).
 """
 import json
 import random
@@ -66,9 +67,6 @@ def _intended(name, kw, base, t):
 
 def _gap(name, kw):
     """Configurations fastlr cannot compose (documented in fastlr.compat.timm)."""
-    if name == "WSDLRScheduler":
-        return (kw["decay_fn"] == "exp" or (kw["stable_fn"] != "constant" and (
-            kw["lr_min"] != 0 or (kw["stable_fn"] == "power" and kw.get("stable_power") != 0.5))))
     if name == "PolyLRScheduler" and (kw["power"] != 1 or kw["k_decay"] != 1):
         S, L = Fraction(0), Fraction(kw["t_initial"])
         for _ in range(min(kw["cycle_limit"], 64)):
@@ -123,6 +121,12 @@ def test_errors():
         M.CosineLRScheduler(0.1, 100, noise_range_t=10)
     with pytest.raises(NotPrecomputable):
         M.from_config("plateau", 0.1)
+    with pytest.raises(NotPrecomputable, match="callable decay_fn"):
+        M.WSDLRScheduler(0.1, 100, 10, decay_fn=lambda f: 1 - f)
+    with pytest.raises(ValueError, match="decay_ratio"):
+        M.WSDLRScheduler(0.1, 100, 10, decay_fn="exp", decay_ratio=1.0)
+    with pytest.raises(ValueError, match="stable_timescale"):
+        M.WSDLRScheduler(0.1, 100, 10, stable_fn="power", stable_timescale=-1.5)
     with pytest.raises(ValueError, match="t_initial"):
         M.CosineLRScheduler(0.1, 0)
     with pytest.raises(ValueError, match="lb"):
@@ -186,16 +190,20 @@ def test_live_random_configurations():
                              else sorted(rng.sample(range(1, 3000), 3)))
             checked += _compare(classes[name], getattr(M, name), name, kw, rng, torch)
     if "WSDLRScheduler" in classes:
-        for decay_fn in ("linear", "1-sqrt", "cosine", "power"):
-            T = rng.randint(10, 5000)
-            kw = {"t_initial": T, "decay_t": rng.randint(1, T), "decay_fn": decay_fn,
-                  "decay_power": 2.0, "warmup_t": rng.choice([0, 20]),
-                  "stable_fn": rng.choice(["constant", "rsqrt"]), "lr_min": 0.0}
-            if kw["stable_fn"] == "rsqrt":
-                kw["warmup_t"] = 20
-            checked += _compare(classes["WSDLRScheduler"], M.WSDLRScheduler, "WSDLRScheduler",
-                                kw, rng, torch)
-    assert checked == 6 * 5 + (4 if "WSDLRScheduler" in classes else 0)
+        for decay_fn in ("linear", "1-sqrt", "cosine", "power", "exp"):
+            for stable_fn in ("constant", "rsqrt", "power"):
+                T = rng.randint(10, 5000)
+                kw = {"t_initial": T, "decay_t": rng.randint(1, T), "decay_fn": decay_fn,
+                      "decay_power": rng.choice([0.5, 2.0]), "warmup_t": rng.choice([0, 20]),
+                      "stable_fn": stable_fn, "lr_min": rng.choice([0.0, 1e-6, 1e-3]),
+                      "decay_ratio": rng.choice([0.1, 0.02, 0.5]),
+                      "stable_power": rng.choice([0.3, 0.5, 0.7]),
+                      "stable_timescale": rng.choice([None, 7, 12.5, rng.uniform(1, 500)])}
+                if kw["stable_timescale"] is None:
+                    kw["warmup_t"] = 20
+                checked += _compare(classes["WSDLRScheduler"], M.WSDLRScheduler,
+                                    "WSDLRScheduler", kw, rng, torch)
+    assert checked == 6 * 5 + (15 if "WSDLRScheduler" in classes else 0)
 
 
 def _compare(ref_cls, ours_cls, name, kw, rng, torch):
