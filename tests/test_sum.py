@@ -338,3 +338,36 @@ def test_plan_combine_names_its_operation_and_power_rows_are_not_scaled():
     power = plan.combine(plan.Op.OP_POWER, [plan.const(4.0)], [plan.const(0.5)])
     with pytest.raises(AssertionError):
         plan.scale([power], 2.0)
+
+
+# ============================================================================ introspection
+@PROPS
+@given(data=st.data(), kind=st.sampled_from(["sum", "max", "product", "offset"]))
+def test_horizon_period_and_phases_of_combined_rows_hold(data, kind):
+    """From the reported horizon on, a combined schedule is constant (no period) or repeats with
+    the reported period; its phase boundaries are its terms' (joined)."""
+    a = data.draw(exact.any_family, label="a")
+    b = data.draw(exact.any_family, label="b")
+    s = {"sum": lambda: a + b, "max": lambda: C.Maximum(a, b), "product": lambda: a * b,
+         "offset": lambda: a - 0.25}[kind]()
+    h, p = s.horizon, s.period
+    if kind == "offset":
+        assert (h, p) == (a.horizon, a.period)
+    elif a.horizon is None or b.horizon is None:
+        assert h is None
+    else:   # (not always the smallest such step: e.g. a term's own held value at its end)
+        assert h is not None and h >= max(a.horizon, b.horizon)
+        assert p == (math.lcm(*[x for x in (a.period, b.period) if x]) if a.period or b.period
+                     else None)
+    if h is not None:
+        for w in (h, h + 12345, max(h, 2**40)):
+            n = 3 * p if p and p < 10**5 else 3000
+            w = min(w, LAST - n + 1)
+            v = s.array(n, w)
+            if p is None:
+                assert (v == s(h)).all()
+            elif p < n:
+                assert np.array_equal(v[:-p], v[p:])
+    terms = [a] if kind == "offset" else [a, b]
+    want = sorted(set().union(*(t.phase_boundaries(10**5, limit=10**6) for t in terms)))
+    assert list(s.phase_boundaries(10**5, limit=10**6)) == want
