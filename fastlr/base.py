@@ -43,8 +43,8 @@ from fastlr.validate import (
     suggest,
 )
 
-__all__ = ["Schedule", "Scaled", "Product", "Sum", "Maximum", "Offset", "from_dict", "registry", "lookup", "schedule_classes",
-           "parameters", "MAX_DEPTH"]
+__all__ = ["Schedule", "Scaled", "Product", "Sum", "Maximum", "Offset", "from_dict", "registry",
+           "lookup", "schedule_classes", "parameters", "MAX_DEPTH"]
 
 MAX_DEPTH = 100
 """The deepest composition fastlr builds: schedules nested in schedules, counted along the longest

@@ -19,7 +19,8 @@ from fastlr.validate import (
     check_steps,
 )
 
-__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "Sum", "Maximum", "Offset", "join", "with_warmup", "chain"]
+__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "Sum", "Maximum", "Offset", "join",
+           "with_warmup", "chain"]
 
 
 class Join(Schedule):
