@@ -127,6 +127,8 @@ def test_errors():
         M.WSDLRScheduler(0.1, 100, 10, decay_fn="exp", decay_ratio=1.0)
     with pytest.raises(ValueError, match="stable_timescale"):
         M.WSDLRScheduler(0.1, 100, 10, stable_fn="power", stable_timescale=-1.5)
+    with pytest.raises(ValueError, match="stable_timescale=5e-324"):
+        M.WSDLRScheduler(0.1, 100, 10, stable_fn="rsqrt", stable_timescale=5e-324)
     with pytest.raises(ValueError, match="t_initial"):
         M.CosineLRScheduler(0.1, 0)
     with pytest.raises(ValueError, match="lb"):

@@ -333,6 +333,9 @@ def WSDLRScheduler(base_lr: float, t_initial: int, decay_t: int, lr_min: float =
         if tau <= 0:
             raise ValueError(f"stable_fn={sf} requires a positive stable_timescale, it defaults "
                              f"to warmup_t ({W}), set it explicitly when there is no warmup.")
+        if not math.isfinite(1.0 / tau):
+            raise ValueError(f"stable_timescale={stable_timescale!r}: 1/stable_timescale "
+                             f"overflows (timm's rate would be 0 from step 1 on)")
         power = 0.5 if sf == "rsqrt" else sp
         if power == 0.5 and float(tau).is_integer() and tau <= 2**62:
             stable: Any = fastlr.Shifted(fastlr.InverseSqrt(B, int(tau)), int(tau))
