@@ -156,6 +156,11 @@ CASES: List[Case] = [
         lambda n: dict(lr=0.1, warmup_steps=max(1, n // 100)),
         _describe(fastlr.InverseSqrt, "(0.1, warmup_steps=N/100)"), tags=("catalogue",)),
     family_case(
+        "inverse_power", fastlr.InversePower, R.inverse_power,
+        lambda n: dict(lr=0.1, timescale=max(1, n // 100) + 0.5, power=0.7),
+        _describe(fastlr.InversePower, "(0.1, timescale=N/100 + 0.5, power=0.7)"),
+        tags=("catalogue",)),
+    family_case(
         "inverse_time", fastlr.InverseTime, R.inverse_time,
         lambda n: dict(lr=0.1, decay_rate=1.0, decay_steps=max(1, n // 100)),
         _describe(fastlr.InverseTime, "(0.1, 1.0, decay_steps=N/100)"), tags=("catalogue",)),
@@ -237,6 +242,21 @@ CASES: List[Case] = [
          reference=lambda s: functools.partial(R.evaluate, s),
          description="Product(with_warmup(CosineAnnealing(0.1, 0.95N, 1e-5), 0.05N), "
                      "ExponentialDecay(1, 1/N)): both factors filled in float64 chunks",
+         tags=("compose",)),
+    Case("cosine+exp",
+         schedule=lambda n: fastlr.CosineAnnealing(0.1, n, 1e-5)
+         + fastlr.ExponentialDecay(0.01, 1.0 / max(1, n)),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="Sum(CosineAnnealing(0.1, N, 1e-5), ExponentialDecay(0.01, 1/N)): both "
+                     "terms filled in float64 chunks",
+         tags=("compose",)),
+    Case("max(cosine+exp-c, c)",
+         schedule=lambda n: fastlr.Maximum(
+             fastlr.CosineAnnealing(0.1, n, 1e-5) + fastlr.ExponentialDecay(0.01, 1.0 / max(1, n))
+             - 0.002, fastlr.Constant(1e-3)),
+         reference=lambda s: functools.partial(R.evaluate, s),
+         description="Maximum(CosineAnnealing(0.1, N, 1e-5) + ExponentialDecay(0.01, 1/N) - 0.002, "
+                     "Constant(1e-3)): sum, offset and maximum rows",
          tags=("compose",)),
     Case("shifted_cosine",
          schedule=lambda n: fastlr.Shifted(fastlr.CosineAnnealing(0.1, 2 * n, 1e-5), n // 2),

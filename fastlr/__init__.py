@@ -11,7 +11,7 @@ learning rate of the (t+1)-th optimizer update (the torch / optax / keras / timm
 >>> s.fill(out, start=999) is out, out.tolist()
 (True, [2.4673990709167007e-07, 0.0, 0.0])
 """
-from fastlr.base import Product, Scaled, Schedule, from_dict, lookup, parameters, registry, schedule_classes
+from fastlr.base import Maximum, Offset, Product, Scaled, Schedule, Sum, from_dict, lookup, parameters, registry, schedule_classes
 from fastlr.compose import Join, Shifted, WithWarmup, join, with_warmup
 from fastlr.spec import from_spec, load_spec
 from fastlr.schedules import (
@@ -20,6 +20,7 @@ from fastlr.schedules import (
     CosineRestarts,
     Cyclical,
     ExponentialDecay,
+    InversePower,
     InverseSqrt,
     InverseTime,
     Linear,
@@ -67,6 +68,7 @@ __all__ = [
     "Linear",
     "Polynomial",
     "InverseSqrt",
+    "InversePower",
     "InverseTime",
     "OneCycle",
     "Triangular",
@@ -81,6 +83,9 @@ __all__ = [
     "Scaled",
     "Shifted",
     "Product",
+    "Sum",
+    "Maximum",
+    "Offset",
     "join",
     "with_warmup",
     # serialisation

@@ -37,7 +37,7 @@ Column = _enum.IntEnum("Column", {"BEGIN": BEGIN, "OFFSET": OFFSET, "FAMILY": FA
 Column.__doc__ = "Columns of a plan's integer segment table (the header before the parameters)."
 
 cdef enum:
-    NI = 8        # columns of the integer table: INTS + at most 4 integer parameters
+    NI = 9        # columns of the integer table: INTS + at most 5 integer parameters
     NDBL = 6      # columns of the float table: at most 6 float parameters
 
 N_INT_COLUMNS = NI
@@ -117,6 +117,17 @@ ctypedef struct ProductI:
     int64_t a_first
     int64_t b_rows  # factor b: likewise (rows after this one: products cannot loop)
     int64_t b_first
+    int64_t op      # how a and b combine (Op): a * b, a + b, max(a, b), a ** b
+
+
+# The operations of a PRODUCT row on its two factors' float64 values, rounded once.
+cpdef enum Op:
+    OP_PRODUCT = 0    # a * b
+    OP_SUM = 1        # a + b
+    OP_MAX = 2        # max(a, b) (a where a >= b, else b)
+    OP_POWER = 3      # pow(a, b)
+
+cdef int64_t _N_OPS = OP_POWER + 1
 
 ctypedef struct TriI:
     int64_t up      # steps up, >= 1
@@ -200,6 +211,9 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == SHAPE:
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
+    elif fam == PRODUCT:
+        if g[4] < 0 or g[4] >= _N_OPS:
+            return f"PRODUCT needs op 0..{_N_OPS - 1}, got {g[4]}"
     # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
         return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
@@ -731,17 +745,27 @@ cdef enum:
 
 cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
                      const double* tables) noexcept nogil:
-    # a(tau) * b(tau), both factors filled in float64 a chunk at a time (stack buffers: no
-    # allocation), the product rounded once. The factors are plans of their own, in rows after
-    # this one, evaluated at the local step.
+    # a(tau) op b(tau) (op: a * b, a + b, max(a, b) or pow(a, b)), both factors filled in float64 a
+    # chunk at a time (stack buffers: no allocation), the result rounded once. The factors are
+    # plans of their own, in rows after this one, evaluated at the local step.
     cdef const ProductI* g = <const ProductI*>(seg + INTS)
     cdef double a[_PRODUCT_CHUNK]
     cdef double b[_PRODUCT_CHUNK]
-    cdef int64_t k = 0, m, j
+    cdef int64_t k = 0, m, j, op = g.op
     while k < n:
         m = n - k if n - k < _PRODUCT_CHUNK else _PRODUCT_CHUNK
         fill_plan(seg + g.a_first * NI, d + g.a_first * NDBL, tables, g.a_rows, &a[0], tau + k, m)
         fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, &b[0], tau + k, m)
-        for j in range(m):
-            out[k + j] = <floating>(a[j] * b[j])
+        if op == OP_PRODUCT:
+            for j in range(m):
+                out[k + j] = <floating>(a[j] * b[j])
+        elif op == OP_SUM:
+            for j in range(m):
+                out[k + j] = <floating>(a[j] + b[j])
+        elif op == OP_MAX:
+            for j in range(m):
+                out[k + j] = <floating>(a[j] if a[j] >= b[j] else b[j])
+        else:
+            for j in range(m):
+                out[k + j] = <floating>pow(a[j], b[j])
         k += m

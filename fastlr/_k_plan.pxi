@@ -159,7 +159,7 @@ def _check_rows(iseg, dseg, Py_ssize_t ntab, Py_ssize_t top):
     while todo:
         first, count, depth = todo.pop()
         if depth > MAX_PRODUCT_DEPTH:
-            raise ValueError(f"plan rows {first}...: products nested more than "
+            raise ValueError(f"plan rows {first}...: products (sums, maxima) nested more than "
                              f"{MAX_PRODUCT_DEPTH} deep")
         if checked.get((first, count), -1) >= depth:
             continue   # checked at this depth or deeper: its factors nest no deeper from here

@@ -23,6 +23,12 @@ class Family(enum.IntEnum):
     INVTIME = 6
     TRI = 7
 
+class Op(enum.IntEnum):
+    OP_PRODUCT = 0
+    OP_SUM = 1
+    OP_MAX = 2
+    OP_POWER = 3
+
 class Column(enum.IntEnum):
     BEGIN = 0
     OFFSET = 1

@@ -24,6 +24,7 @@ compositions flat: one :func:`fastlr.join` of many schedules rather than a join 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar, Dict, Tuple
 
 import numpy as np
@@ -36,13 +37,14 @@ from fastlr.validate import (
     allocate,
     check_dtype,
     check_rate,
+    check_real,
     check_step,
     check_steps,
     suggest,
 )
 
-__all__ = ["Schedule", "Scaled", "Product", "from_dict", "registry", "lookup", "schedule_classes",
-           "parameters", "MAX_DEPTH"]
+__all__ = ["Schedule", "Scaled", "Product", "Sum", "Maximum", "Offset", "from_dict", "registry",
+           "lookup", "schedule_classes", "parameters", "MAX_DEPTH"]
 
 MAX_DEPTH = 100
 """The deepest composition fastlr builds: schedules nested in schedules, counted along the longest
@@ -249,6 +251,7 @@ class Schedule:
         segs = self.segments()
         begin, tail = _tail(segs)
         kind, _ = _segment_shape(tail)
+        begin += _tail_delay(tail)
         if kind == "const":
             # constant segments of the same value just before the tail belong to it (e.g. a
             # shifted schedule's held value after its own constant tail)
@@ -259,6 +262,14 @@ class Schedule:
                     and live[k - 1].params["value"] == value and live[k - 1].length is not None:
                 begin -= live[k - 1].length
                 k -= 1
+            prev = live[k - 1] if value is not None and k > 0 else None
+            if prev is not None and prev.family == plan.Family.PRODUCT \
+                    and prev.length is not None and _segment_shape(prev)[0] == "const":
+                # a combined row constant from `delay` steps in, at the held value (a shifted
+                # sum or product)
+                delay = _tail_delay(prev)
+                if delay < prev.length and self._plan.value(begin - 1) == value:
+                    begin -= prev.length - delay
         return begin if kind in ("const", "periodic") else None
 
     @property
@@ -288,37 +299,7 @@ class Schedule:
         lo = check_step(start, "start")
         hi = None if n_steps is None else lo + check_steps(n_steps, "n_steps", minimum=0)
         limit = check_steps(limit, "limit", minimum=0)
-        out: list = []
-        begin = 0
-        for seg in self.segments():
-            if len(out) >= limit or (hi is not None and begin >= hi) or begin > INT64_MAX:
-                break
-            if seg.length is not None and seg.length <= 0:
-                continue
-            end = None if seg.length is None else begin + seg.length  # exclusive
-            if begin > 0 and begin >= lo and (hi is None or begin < hi):
-                out.append(begin)
-            cycle, marks = _repeats(seg)
-            cand_lo = max(lo, begin + 1)
-            cand_hi = end if hi is None else (hi if end is None else min(hi, end))
-            if cycle:
-                # local step tau = t - begin + offset; a mark where tau mod cycle is in `marks`
-                base = begin - seg.offset
-                j = (cand_lo - base) // cycle  # the cycle holding cand_lo
-                while len(out) < limit:
-                    first = base + j * cycle
-                    if (cand_hi is not None and first >= cand_hi) or first > INT64_MAX:
-                        break
-                    for m in marks:
-                        t = first + m
-                        if cand_lo <= t <= INT64_MAX and (cand_hi is None or t < cand_hi) \
-                                and len(out) < limit:
-                            out.append(t)
-                    j += 1
-            if end is None:
-                break
-            begin = end
-        return tuple(out[:limit])
+        return tuple(_phase_marks(self.segments(), lo, hi, limit))
 
     # ---------------------------------------------------------------------------- identity
     @property
@@ -351,6 +332,23 @@ class Schedule:
 
     __rmul__ = __mul__
 
+    def __add__(self, other: Any) -> "Schedule":
+        """``schedule + other`` (a schedule: :class:`fastlr.Sum`) or ``schedule + c`` (a number:
+        :class:`fastlr.Offset`)."""
+        if isinstance(other, Schedule):
+            return Sum(self, other)
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return Offset(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> "Schedule":
+        """``schedule - c`` for a number c: :class:`fastlr.Offset` with ``offset = -c``."""
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return Offset(self, -check_real(other, "offset"))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
         return f"{type(self).__name__}({args})"
@@ -376,6 +374,53 @@ class Schedule:
         # the class travels by reference (module and name), so a user class that shares a
         # built-in's name unpickles as itself
         return (type(self)._from_params, ({k: _plain(v) for k, v in self._params.items()},))
+
+
+
+def _phase_marks(segments: list, lo: int, hi: int | None, limit: int) -> list:
+    """The phase boundaries of a segment list in [lo, hi) (hi None: no end), at most `limit`
+    (see :meth:`Schedule.phase_boundaries`). A combined row (product, sum, maximum) has the
+    phases of its terms: theirs on its local step, mapped back."""
+    out: list = []
+    begin = 0
+    for seg in segments:
+        if len(out) >= limit or (hi is not None and begin >= hi) or begin > INT64_MAX:
+            break
+        if seg.length is not None and seg.length <= 0:
+            continue
+        end = None if seg.length is None else begin + seg.length  # exclusive
+        if begin > 0 and begin >= lo and (hi is None or begin < hi):
+            out.append(begin)
+        cycle, marks = _repeats(seg)
+        cand_lo = max(lo, begin + 1)
+        cand_hi = end if hi is None else (hi if end is None else min(hi, end))
+        if seg.family == plan.Family.PRODUCT and (cand_hi is None or cand_lo < cand_hi):
+            # the terms' phases, on the local step tau = t - begin + offset
+            shift = seg.offset - begin
+            local = set()
+            for terms in seg.factors:
+                local.update(_phase_marks(list(terms), cand_lo + shift,
+                                          None if cand_hi is None else cand_hi + shift,
+                                          limit - len(out)))
+            out.extend(x - shift for x in sorted(local)[:limit - len(out)])
+        if cycle:
+            # local step tau = t - begin + offset; a mark where tau mod cycle is in `marks`
+            base = begin - seg.offset
+            j = (cand_lo - base) // cycle  # the cycle holding cand_lo
+            while len(out) < limit:
+                first = base + j * cycle
+                if (cand_hi is not None and first >= cand_hi) or first > INT64_MAX:
+                    break
+                for m in marks:
+                    t = first + m
+                    if cand_lo <= t <= INT64_MAX and (cand_hi is None or t < cand_hi) \
+                            and len(out) < limit:
+                        out.append(t)
+                j += 1
+        if end is None:
+            break
+        begin = end
+    return out[:limit]
 
 
 def _allocate(n: int, dt: np.dtype) -> np.ndarray:
@@ -419,6 +464,16 @@ def _segment_shape(seg: Any) -> Tuple[str, int | None]:
     fam = seg.family
     if fam == F.CONST:
         return "const", None
+    if fam == F.PRODUCT:
+        # a combination of two terms is constant / periodic from where both are (periods: lcm)
+        shapes = [_list_shape(list(terms)) for terms in seg.factors]
+        if any(k == "varying" for _, k, _ in shapes):
+            return "varying", None
+        periods = [per for _, k, per in shapes if k == "periodic"]
+        if not periods:
+            return "const", None
+        both = math.lcm(*periods)
+        return ("periodic", both) if both <= INT64_MAX else ("varying", None)
     if fam == F.LINEAR:
         return ("const", None) if p["slope"] == 0 else ("varying", None)
     if fam in (F.EXP, F.INVTIME):
@@ -441,6 +496,32 @@ def _segment_shape(seg: Any) -> Tuple[str, int | None]:
             return "periodic", int(p["up"] + p["down"])
         return "varying", None
     return "varying", None  # pragma: no cover - a family added without a shape rule
+
+
+def _list_shape(segments: list) -> Tuple[int, str, int | None]:
+    """(the local step from which the shape holds, the shape, its period) of a whole segment
+    list (a term of a combined row)."""
+    begin, tail = _tail(segments)
+    kind, period = _segment_shape(tail)
+    if tail.family == plan.Family.CONST:   # constant segments of its value before it join it
+        live = [x for x in segments if x.length is None or x.length > 0]
+        k = next((i for i, x in enumerate(live) if x is tail), 0)
+        while k > 0 and live[k - 1].family == plan.Family.CONST and live[k - 1].length is not None \
+                and live[k - 1].params["value"] == tail.params["value"]:
+            begin -= live[k - 1].length
+            k -= 1
+    return begin + _tail_delay(tail), kind, period
+
+
+def _tail_delay(seg: Any) -> int:
+    """How many steps into a segment running forever its shape (:func:`_segment_shape`) begins
+    to hold: 0, or for a combined row the steps until both terms are constant or periodic."""
+    if seg.family != plan.Family.PRODUCT:
+        return 0
+    shapes = [_list_shape(list(terms)) for terms in seg.factors]
+    if any(k == "varying" for _, k, _ in shapes):
+        return 0
+    return max(0, max(h for h, _, _ in shapes) - seg.offset)
 
 
 def _repeats(seg: Any) -> Tuple[int, Tuple[int, ...]]:
@@ -601,3 +682,97 @@ class Product(Schedule):
 
     def segments(self) -> list:
         return [plan.product(self._params["a"].segments(), self._params["b"].segments())]
+
+
+class Sum(Schedule):
+    """``a(t) + b(t)``: the sum of two schedules. What ``a + b`` builds for two schedules.
+
+    Both terms run on the same step; the kernel fills each in float64 a chunk at a time (the
+    PRODUCT row of the plan with its operation set to a sum) and rounds the sum once, so float32
+    output is the float64 sum rounded once. Sums and products nest at most 16 deep (together).
+    A sum past the float64 range is inf (as a :class:`Product`'s).
+
+    Parameters
+    ----------
+    a, b : Schedule
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _aliases = ("sum", "add")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_SUM, self._params["a"].segments(),
+                             self._params["b"].segments())]
+
+
+class Maximum(Schedule):
+    """``max(a(t), b(t))``: the larger of two schedules at each step (a floor: timm's
+    ``max(base_lr * f(t), lr_min)`` is ``Maximum(s, Constant(lr_min))``).
+
+    Both schedules run on the same step, filled in float64 a chunk at a time (the PRODUCT row of
+    the plan with its operation set to a maximum); the value is one of the two float64 values, so
+    float32 output is it rounded once. Nests with products and sums, at most 16 deep together.
+
+    Parameters
+    ----------
+    a, b : Schedule
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _aliases = ("maximum", "max")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_MAX, self._params["a"].segments(),
+                             self._params["b"].segments())]
+
+
+class Offset(Schedule):
+    """``inner(t) + offset``: a schedule moved by a constant (what ``schedule + c``,
+    ``c + schedule`` and ``schedule - c`` build for a number c).
+
+    ``offset`` is any finite real: a negative offset can take values below 0 (fastlr computes them
+    as they are; ``Maximum(s, Constant(0.0))`` clips). The value is ``inner(t) + offset`` in
+    float64 rounded once (a sum row of the plan with a constant term), so float32 output is it
+    rounded once. An offset of an offset folds into one: ``Offset(Offset(s, a), b)`` is
+    ``Offset(s, a + b)`` (a ValueError naming ``offset`` if that sum leaves the float64 range).
+    A value past the float64 range is inf.
+
+    Parameters
+    ----------
+    inner : Schedule
+    offset : float
+        Finite, any sign.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("inner", "schedule"), ("offset", "real"))
+    _aliases = ("offset",)
+
+    def __init__(self, inner: Any, offset: float) -> None:
+        inner = as_schedule(inner, "inner")
+        offset = check_real(offset, "offset")
+        if type(inner) is Offset:   # (s + a) + b is s + (a + b): offsets never nest
+            inner_offset, more = inner.offset, offset
+            inner, offset = inner.inner, inner_offset + more
+            if not math.isfinite(offset):
+                raise ValueError(f"offset: {inner_offset!r} + {more!r} of an offset schedule "
+                                 f"overflows the float64 range")
+        self._init(inner=inner, offset=offset + 0.0)
+
+    def segments(self) -> list:
+        return [plan.combine(plan.Op.OP_SUM, self._params["inner"].segments(),
+                             [plan.const(self._params["offset"])])]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence, Tuple
 
 from fastlr import plan
-from fastlr.base import Product, Scaled, Schedule, as_schedule
+from fastlr.base import Maximum, Offset, Product, Scaled, Schedule, Sum, as_schedule
 from fastlr.validate import (
     INT64_MAX,
     check_increasing,
@@ -19,7 +19,8 @@ from fastlr.validate import (
     check_steps,
 )
 
-__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "join", "with_warmup", "chain"]
+__all__ = ["Join", "WithWarmup", "Scaled", "Shifted", "Product", "Sum", "Maximum", "Offset", "join",
+           "with_warmup", "chain"]
 
 
 class Join(Schedule):

@@ -21,11 +21,12 @@ from fastlr.validate import INT64_MAX
 
 Family = kernels.Family
 F = Family
+Op = kernels.Op
 
 __all__ = ["Family", "FamilySpec", "FAMILIES", "Segment", "segment", "compile_plan", "truncate",
            "scale", "const", "ramp", "exponential", "geometric_plateaus", "inverse_time_plateaus",
            "cos2", "poly", "power_law", "inverse_time", "triangular", "tanh_decay", "cosine_shape",
-           "poly_shape", "poly_shape_to_end", "product", "shift"]
+           "poly_shape", "poly_shape_to_end", "product", "combine", "Op", "shift"]
 
 
 class FamilySpec(NamedTuple):
@@ -50,7 +51,7 @@ def _families() -> Dict[Any, FamilySpec]:
                 else None),
         F.TANH: (("low", "amp"), None),
         F.SHAPE: (("low", "amp"), None),
-        F.PRODUCT: ((), None),   # scaled through its first factor (see scale)
+        F.PRODUCT: ((), None),   # scaled through its factors (see scale)
     }
     if set(extra) != set(layout) or set(layout) != set(Family):
         raise ImportError("fastlr.plan.FAMILIES does not match the kernels' families")
@@ -225,7 +226,19 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
 def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:
     """A segment whose value is a(tau) * b(tau) for two segment lists (each a whole schedule on the
     local step), computed in float64 and rounded once."""
-    return Segment(length, F.PRODUCT, (), (0, 0, 0, 0), factors=(tuple(a), tuple(b)))
+    return combine(Op.OP_PRODUCT, a, b, length)
+
+
+def combine(op: Any, a: Sequence[Segment], b: Sequence[Segment],
+            length: Optional[int] = None) -> Segment:
+    """A PRODUCT-family segment whose value is ``a(tau) op b(tau)`` for two segment lists (each a
+    whole schedule on the local step), computed in float64 and rounded once: ``Op.OP_PRODUCT``
+    a * b, ``Op.OP_SUM`` a + b, ``Op.OP_MAX`` max(a, b), ``Op.OP_POWER`` pow(a, b) (a power row
+    cannot be scaled: put it under a product whose first factor carries the values)."""
+    if op not in {int(x) for x in Op}:   # (Cython's enums accept any integer)
+        raise ValueError(f"unknown operation {op!r}; the kernels have "
+                         f"{', '.join(f'{x.name} = {int(x)}' for x in Op)}")
+    return Segment(length, F.PRODUCT, (), (0, 0, 0, 0, int(op)), factors=(tuple(a), tuple(b)))
 
 
 def shift(segments: Sequence[Segment], k: int) -> list:
@@ -261,7 +274,13 @@ def scale(segments: Sequence[Segment], factor: float) -> list:
     for s in segments:
         if s.family == F.PRODUCT:
             a, b = s.factors
-            out.append(s._replace(factors=(tuple(scale(a, factor)), b)))
+            op = s.ints[4]
+            if op == Op.OP_PRODUCT:   # c (a b) = (c a) b
+                out.append(s._replace(factors=(tuple(scale(a, factor)), b)))
+            elif op in (Op.OP_SUM, Op.OP_MAX):   # c (a + b), c max(a, b) for c >= 0
+                out.append(s._replace(factors=(tuple(scale(a, factor)), tuple(scale(b, factor)))))
+            else:
+                raise AssertionError("a power row is scaled through the product above it")
             continue
         spec = FAMILIES[s.family]
         floats = tuple(x * factor if name in spec.values else x
@@ -327,7 +346,7 @@ def compile_plan(segments: Sequence[Segment]) -> Any:
         ints = s.ints
         if s.family == F.PRODUCT:
             (fa, na), (fb, nb) = factor_ranges[k]
-            ints = (na, fa - k, nb, fb - k)
+            ints = (na, fa - k, nb, fb - k, s.ints[4])
         iseg[k, C.INTS:C.INTS + len(ints)] = ints
         dseg[k, :len(s.floats)] = s.floats
         if s.table is not None:

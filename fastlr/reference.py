@@ -10,6 +10,7 @@ names as the classes, and returns a float64 array of the same shape.
 """
 from __future__ import annotations
 
+import builtins  # the reference of the class Sum is named sum
 from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "linear",
     "polynomial",
     "inverse_sqrt",
+    "inverse_power",
     "inverse_time",
     "one_cycle",
     "triangular",
@@ -39,6 +41,9 @@ __all__ = [
     "polynomial_restarts",
     "shifted",
     "product",
+    "sum",
+    "maximum",
+    "offset",
     "evaluate",
 ]
 
@@ -179,6 +184,11 @@ def inverse_sqrt(t: Any, lr: float, warmup_steps: int) -> np.ndarray:
     return lr * np.sqrt(warmup_steps / np.maximum(_steps(t), warmup_steps))
 
 
+def inverse_power(t: Any, lr: float, timescale: float, power: float = 0.5) -> np.ndarray:
+    """lr * (1 + t / timescale) ** -power."""
+    return lr * (1.0 + _steps(t) / timescale) ** -power
+
+
 def inverse_time(t: Any, lr: float, decay_rate: float, decay_steps: int,
                  staircase: bool = False) -> np.ndarray:
     """lr / (1 + decay_rate * t / decay_steps), t / decay_steps floored if staircase."""
@@ -269,7 +279,7 @@ def warm_restarts(t: Any, max_lr: float, first_cycle_steps: int, cycle_mult: flo
         if cycle_mult == 1:
             end = max_cycles * first_cycle_steps
         else:
-            end = sum(int(Fraction(first_cycle_steps) * Fraction(cycle_mult) ** j)
+            end = builtins.sum(int(Fraction(first_cycle_steps) * Fraction(cycle_mult) ** j)
                       for j in range(max_cycles))
         out = np.where(t >= end, min_lr, out)
     return out
@@ -329,6 +339,21 @@ def shifted(t: Any, inner: Any, shift: int) -> np.ndarray:
 def product(t: Any, a: Any, b: Any) -> np.ndarray:
     """a(t) * b(t)."""
     return evaluate(a, t) * evaluate(b, t)
+
+
+def sum(t: Any, a: Any, b: Any) -> np.ndarray:  # noqa: A001 - the class Sum in snake case
+    """a(t) + b(t)."""
+    return evaluate(a, t) + evaluate(b, t)
+
+
+def maximum(t: Any, a: Any, b: Any) -> np.ndarray:
+    """max(a(t), b(t))."""
+    return np.maximum(evaluate(a, t), evaluate(b, t))
+
+
+def offset(t: Any, inner: Any, offset: float) -> np.ndarray:
+    """inner(t) + offset."""
+    return evaluate(inner, t) + offset
 
 
 # Each reference is the class name in snake case (CosineAnnealing -> cosine_annealing).

@@ -158,6 +158,11 @@ def _inverse_sqrt(p):
     return lambda t: lr * mp.sqrt(m(Fraction(W, max(t, W))))
 
 
+def _inverse_power(p):
+    lr, tau, e = m(p["lr"]), q(p["timescale"]), m(p["power"])
+    return lambda t: lr * m(1 + Fraction(t) / tau) ** (-e)
+
+
 def _inverse_time(p):
     lr, r, D, stair = q(p["lr"]), q(p["decay_rate"]), p["decay_steps"], p["staircase"]
 
@@ -406,6 +411,21 @@ def _product(p):
     return lambda t: a(t) * b(t)
 
 
+def _sum(p):
+    a, b = oracle(p["a"]), oracle(p["b"])
+    return lambda t: a(t) + b(t)
+
+
+def _maximum(p):
+    a, b = oracle(p["a"]), oracle(p["b"])
+    return lambda t: max(a(t), b(t))
+
+
+def _offset(p):
+    inner, c = oracle(p["inner"]), m(p["offset"])
+    return lambda t: inner(t) + c
+
+
 _BUILDERS: Dict[str, Callable[[Dict[str, Any]], Callable[[int], mpf]]] = {
     "StepDecay": _step_decay,
     "ExponentialDecay": _exponential,
@@ -431,6 +451,10 @@ _BUILDERS: Dict[str, Callable[[Dict[str, Any]], Callable[[int], mpf]]] = {
     "PolynomialRestarts": _polynomial_restarts,
     "Shifted": _shifted,
     "Product": _product,
+    "Sum": _sum,
+    "Maximum": _maximum,
+    "Offset": _offset,
+    "InversePower": _inverse_power,
 }
 
 
@@ -463,7 +487,8 @@ def peak(schedule: Any) -> float:
         "StepDecay": ("lr",), "CosineAnnealing": ("max_lr", "min_lr"),
         "Warmup": ("max_lr", "init_lr"), "Cyclical": ("max_lr", "min_lr"), "Constant": ("lr",),
         "MultiStep": ("lr",), "Linear": ("start_lr", "end_lr"), "Polynomial": ("init_lr", "end_lr"),
-        "InverseSqrt": ("lr",), "InverseTime": ("lr",), "OneCycle": ("max_lr",),
+        "InverseSqrt": ("lr",), "InverseTime": ("lr",), "InversePower": ("lr",),
+        "OneCycle": ("max_lr",),
         "Triangular": ("base_lr", "max_lr"), "WarmRestarts": ("max_lr", "min_lr"),
         "WarmupStableDecay": ("max_lr", "min_lr"), "TanhDecay": ("max_lr", "min_lr"),
     }
@@ -479,6 +504,12 @@ def peak(schedule: Any) -> float:
         return peak(p["inner"])
     if name == "Product":
         return peak(p["a"]) * peak(p["b"])
+    if name == "Sum":
+        return peak(p["a"]) + peak(p["b"])
+    if name == "Maximum":
+        return max(peak(p["a"]), peak(p["b"]))
+    if name == "Offset":   # the scale of the sum's rounding: the larger of the two terms
+        return peak(p["inner"]) + abs(float(p["offset"]))
     if name == "PiecewiseConstant":
         return max(float(v) for v in p["values"])
     if name == "Join":
@@ -596,8 +627,13 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
         pts += [x - k for x in breakpoints(p["inner"]) if x >= k]
         if k:
             pts.append(LAST_STEP - k + 1)   # from here on the value inner(2**63 - 1) is held
-    elif name == "Product":
+    elif name in ("Product", "Sum", "Maximum"):
         pts += breakpoints(p["a"], horizon) + breakpoints(p["b"], horizon)
+    elif name == "Offset":
+        pts += breakpoints(p["inner"], horizon)
+    elif name == "InversePower":
+        pts += [x for x in (1, 2, math.ceil(p["timescale"]), 10 * math.ceil(p["timescale"]))
+                if x <= LAST_STEP]
     return sorted({x for x in pts if 0 <= x < min(horizon, 2**63)})
 
 
@@ -762,6 +798,13 @@ if st is not None:
         return fastlr.InverseSqrt(draw(rates), draw(steps))
 
     @st.composite
+    def inverse_power(draw):
+        tau = draw(st.one_of(st.floats(1e-3, 1e6), st.integers(1, 20000).map(float),
+                             st.sampled_from([0.5, 2.5, 100.0, 1e-6, 2.0**40, 1e15])))
+        power = draw(st.one_of(st.floats(0.0, 8.0), st.sampled_from([0.5, 1.0, 0.3, 0.7, 2.0])))
+        return fastlr.InversePower(draw(rates), tau, power)
+
+    @st.composite
     def inverse_time(draw):
         return fastlr.InverseTime(draw(rates), draw(st.floats(0.0, 10.0)), draw(steps),
                                   draw(st.booleans()))
@@ -812,6 +855,7 @@ if st is not None:
         "Linear": linear(),
         "Polynomial": polynomial(),
         "InverseSqrt": inverse_sqrt(),
+        "InversePower": inverse_power(),
         "InverseTime": inverse_time(),
         "OneCycle": one_cycle(),
         "Triangular": triangular(),

@@ -151,9 +151,11 @@ def missing_declarations(classes: dict) -> dict:
 
     from fastlr import reference
 
-    compositions = {"Join", "WithWarmup", "Scaled", "Shifted", "Product"}
+    compositions = {"Join", "WithWarmup", "Scaled", "Shifted", "Product", "Sum", "Maximum",
+                    "Offset"}
     families = set(classes) - compositions
-    kernels_of_their_own = families | ({"Product"} & set(classes))  # Product has a kernel
+    # Product, Sum, Maximum run the PRODUCT kernel (Offset is a sum with a constant)
+    kernels_of_their_own = families | ({"Product", "Sum", "Maximum"} & set(classes))
     refs = {n for n in reference.__all__ if n != "evaluate"}
     benched = {type(c.schedule(10**6)).__name__ for c in bench_cases.CASES}
     readme = (ROOT / "README.md").read_text()

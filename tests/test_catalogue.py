@@ -652,6 +652,16 @@ BAD = [
     (C.ExponentialDecay, dict(lr=1.0, decay_rate=1e-3, end_lr=nan), ValueError, "end_lr", "nan"),
     (C.ExponentialDecay, dict(lr=1.0, decay_rate=-1e-3, end_lr=inf), ValueError, "end_lr", "inf"),
     (C.ExponentialDecay, dict(lr=1.0, decay_rate=1e-3, end_lr="0"), TypeError, "end_lr", "'0'"),
+    (C.InversePower, dict(lr=-0.1, timescale=10.0), ValueError, "lr", "-0.1"),
+    (C.InversePower, dict(lr=0.1, timescale=0.0), ValueError, "timescale", "0.0"),
+    (C.InversePower, dict(lr=0.1, timescale=-2.5), ValueError, "timescale", "-2.5"),
+    (C.InversePower, dict(lr=0.1, timescale=nan), ValueError, "timescale", "nan"),
+    (C.InversePower, dict(lr=0.1, timescale=inf), ValueError, "timescale", "inf"),
+    (C.InversePower, dict(lr=0.1, timescale=5e-324), ValueError, "timescale", "5e-324"),
+    (C.InversePower, dict(lr=0.1, timescale="10"), TypeError, "timescale", "'10'"),
+    (C.InversePower, dict(lr=0.1, timescale=10.0, power=-0.5), ValueError, "power", "-0.5"),
+    (C.InversePower, dict(lr=0.1, timescale=10.0, power=inf), ValueError, "power", "inf"),
+    (C.InversePower, dict(lr=0.1, timescale=10.0, power=None), TypeError, "power", "None"),
 ]
 
 

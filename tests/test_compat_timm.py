@@ -14,8 +14,8 @@ the exactly intended value instead:
   a step that is a restart to float precision, and a negative t_cur to a fractional k_decay is
   complex): the exact value (the step checked to be within 1e-9 cycle lengths of a restart).
 
-Entries fastlr cannot compose (see the module docstring: some WSDLRScheduler settings) must raise
-NotImplementedError.
+Every timm configuration without noise or a metric is composed (PolyLRScheduler with real
+cycle starts through PolynomialRestarts, WSDLRScheduler through InversePower/Maximum/Offset).
 """
 import functools
 import json
@@ -69,24 +69,12 @@ def _intended(name, kw, base, t):
     return float(lo + (hi - lo) * (1 - mpmath.tanh(kw["lb"] * (1 - x) + kw["ub"] * x)) / 2)
 
 
-def _gap(name, kw):
-    """Configurations fastlr cannot compose (documented in fastlr.compat.timm)."""
-    if name == "WSDLRScheduler":
-        return (kw["decay_fn"] == "exp" or (kw["stable_fn"] != "constant" and (
-            kw["lr_min"] != 0 or (kw["stable_fn"] == "power" and kw.get("stable_power") != 0.5))))
-    return False
-
-
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
 def test_golden(entry):
     mpmath.mp.dps = 40
     kw = dict(entry["kwargs"])
     base = kw.pop("base_lr")
     name = entry["name"]
-    if _gap(name, kw):
-        with pytest.raises(NotImplementedError):
-            getattr(M, name)(base, **kw)
-        return
     s = getattr(M, name)(base, **kw)
     steps = np.array(entry["steps"], dtype=np.int64)
     want = np.array(entry["values"])
@@ -132,6 +120,14 @@ def test_errors():
         M.CosineLRScheduler(0.1, 100, noise_range_t=10)
     with pytest.raises(NotPrecomputable):
         M.from_config("plateau", 0.1)
+    with pytest.raises(NotPrecomputable, match="callable decay_fn"):
+        M.WSDLRScheduler(0.1, 100, 10, decay_fn=lambda f: 1 - f)
+    with pytest.raises(ValueError, match="decay_ratio"):
+        M.WSDLRScheduler(0.1, 100, 10, decay_fn="exp", decay_ratio=1.0)
+    with pytest.raises(ValueError, match="stable_timescale"):
+        M.WSDLRScheduler(0.1, 100, 10, stable_fn="power", stable_timescale=-1.5)
+    with pytest.raises(ValueError, match="stable_timescale=5e-324"):
+        M.WSDLRScheduler(0.1, 100, 10, stable_fn="rsqrt", stable_timescale=5e-324)
     with pytest.raises(ValueError, match="t_initial"):
         M.CosineLRScheduler(0.1, 0)
     with pytest.raises(ValueError, match="lb"):
@@ -196,16 +192,20 @@ def test_live_random_configurations():
                              else sorted(rng.sample(range(1, 3000), 3)))
             checked += _compare(classes[name], getattr(M, name), name, kw, rng, torch)
     if "WSDLRScheduler" in classes:
-        for decay_fn in ("linear", "1-sqrt", "cosine", "power"):
-            T = rng.randint(10, 5000)
-            kw = {"t_initial": T, "decay_t": rng.randint(1, T), "decay_fn": decay_fn,
-                  "decay_power": 2.0, "warmup_t": rng.choice([0, 20]),
-                  "stable_fn": rng.choice(["constant", "rsqrt"]), "lr_min": 0.0}
-            if kw["stable_fn"] == "rsqrt":
-                kw["warmup_t"] = 20
-            checked += _compare(classes["WSDLRScheduler"], M.WSDLRScheduler, "WSDLRScheduler",
-                                kw, rng, torch)
-    assert checked == 6 * 5 + (4 if "WSDLRScheduler" in classes else 0)
+        for decay_fn in ("linear", "1-sqrt", "cosine", "power", "exp"):
+            for stable_fn in ("constant", "rsqrt", "power"):
+                T = rng.randint(10, 5000)
+                kw = {"t_initial": T, "decay_t": rng.randint(1, T), "decay_fn": decay_fn,
+                      "decay_power": rng.choice([0.5, 2.0]), "warmup_t": rng.choice([0, 20]),
+                      "stable_fn": stable_fn, "lr_min": rng.choice([0.0, 1e-6, 1e-3]),
+                      "decay_ratio": rng.choice([0.1, 0.02, 0.5]),
+                      "stable_power": rng.choice([0.3, 0.5, 0.7]),
+                      "stable_timescale": rng.choice([None, 7, 12.5, rng.uniform(1, 500)])}
+                if kw["stable_timescale"] is None:
+                    kw["warmup_t"] = 20
+                checked += _compare(classes["WSDLRScheduler"], M.WSDLRScheduler,
+                                    "WSDLRScheduler", kw, rng, torch)
+    assert checked == 6 * 5 + (15 if "WSDLRScheduler" in classes else 0)
 
 
 def test_live_poly_fractional_cycle_starts():

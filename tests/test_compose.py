@@ -78,11 +78,29 @@ def products(draw, inner=leaves):
     return draw(inner) * draw(inner)
 
 
+@st.composite
+def sums(draw, inner=leaves):
+    a, b = draw(inner), draw(inner)
+    return a + b if draw(st.booleans()) else fastlr.Sum(a, b)
+
+
+@st.composite
+def maxima(draw, inner=leaves):
+    return fastlr.Maximum(draw(inner), draw(inner))
+
+
+@st.composite
+def offsets(draw, inner=leaves):
+    c = draw(st.one_of(st.just(0.0), st.floats(-10.0, 10.0), st.sampled_from([-0.1, 1e-3])))
+    s = draw(inner)
+    return s + c if draw(st.booleans()) else fastlr.Offset(s, c)
+
+
 def compositions(depth=2):
     node = leaves
     for _ in range(depth):
         node = st.one_of(joins(node, 4), warmups(node), scaleds(node), shifteds(node),
-                         products(node))
+                         products(node), sums(node), maxima(node), offsets(node))
     return node
 
 

@@ -75,6 +75,11 @@ def cases() -> dict:
                                                       power=0.9, k_decay=2.0),
         "shifted": C.Shifted(C.CosineAnnealing(0.1, 10**5), 2**40),
         "product": C.Product(C.with_warmup(cos, 100), C.ExponentialDecay(1.0, 1e-5)),
+        # the sum / maximum / offset rows and the inverse power law (timm WSD parity)
+        "sum": C.Sum(C.with_warmup(cos, 100), C.ExponentialDecay(0.01, 1e-5)),
+        "maximum": C.Maximum(C.InverseSqrt(0.1, 1000), C.Constant(1e-3)),
+        "offset": C.Offset(C.ExponentialDecay(0.1 / 0.9, 2.3e-5), -0.01 / 0.9),
+        "inverse_power": C.InversePower(0.1, 1000.5, 0.7),
     }
 
 

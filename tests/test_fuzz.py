@@ -85,6 +85,9 @@ REAL = {  # per parameter name: mostly the meaningful region, with its edges
                             st.floats(1.05, 4.0), st.floats(1.0, 1.05)),
     "cycle_decay": st.one_of(st.floats(0.0, 1.0), st.sampled_from([1.0, 0.5, 5e-324])),
     "factor": None,  # a rate
+    "timescale": st.one_of(st.floats(1e-3, 1e6), LOG_FLOATS, st.sampled_from(
+        [1.0, 0.5, 2.5, 5.6e-309, 5e-324, 1e300, 1.7976931348623157e308])),
+    "offset": st.one_of(rates(), rates().map(lambda x: -x)),
 }
 STEPS = st.one_of(
     st.sampled_from([0, 1, 2, 3, 7, 63, 64, 65, 4095, 4096, 4097, 2**31, 2**52, 2**52 + 1,
@@ -149,9 +152,15 @@ def build(name: str, kw: dict):
 @st.composite
 def schedule(draw, depth: int = 3):
     """A schedule (built) from a random spec or composition; assume() away refused specs."""
-    kind = draw(st.sampled_from(["leaf"] * 3 + ["warmup", "join", "scale"])) if depth else "leaf"
+    kind = draw(st.sampled_from(["leaf"] * 3 + ["warmup", "join", "scale", "sum", "max",
+                                                  "offset"])) if depth else "leaf"
     if kind == "leaf":
         s = build(*draw(leaf()))
+    elif kind in ("sum", "max"):
+        s = build("Sum" if kind == "sum" else "Maximum",
+                  dict(a=draw(schedule(depth - 1)), b=draw(schedule(depth - 1))))
+    elif kind == "offset":
+        s = build("Offset", dict(inner=draw(schedule(depth - 1)), offset=draw(REAL["offset"])))
     elif kind == "warmup":
         s = build("WithWarmup", dict(inner=draw(schedule(depth - 1)), warmup_steps=draw(STEPS),
                                      init_lr=draw(rates())))
@@ -181,7 +190,7 @@ def value_range(s) -> tuple:
         return (0.0, p["lr"]) if p["gamma"] <= 1 else (p["lr"], math.inf)
     if name == "ExponentialDecay" and p["end_lr"] is not None:
         return span(p["lr"], p["end_lr"])      # clipped: a floor (decay) or a cap (growth)
-    if name in ("ExponentialDecay", "InverseSqrt", "InverseTime"):
+    if name in ("ExponentialDecay", "InverseSqrt", "InverseTime", "InversePower"):
         return 0.0, p["lr"]
     if name == "TanhDecay":
         return span(p["max_lr"], p["min_lr"])
@@ -197,6 +206,15 @@ def value_range(s) -> tuple:
         ends = [x * y for x in (a0, a1) for y in (b0, b1) if not (x == 0 and math.isinf(y))
                 and not (y == 0 and math.isinf(x))]
         return min(ends), max(ends)
+    if name == "Sum":   # float sums: an end past the float64 range is +-inf, as the values
+        (a0, a1), (b0, b1) = value_range(p["a"]), value_range(p["b"])
+        return a0 + b0, a1 + b1
+    if name == "Maximum":
+        (a0, a1), (b0, b1) = value_range(p["a"]), value_range(p["b"])
+        return max(a0, b0), max(a1, b1)
+    if name == "Offset":
+        lo, hi = value_range(p["inner"])
+        return lo + p["offset"], hi + p["offset"]
     if name in ("CosineAnnealing", "Cyclical", "WarmupStableDecay"):
         return span(p["max_lr"], p["min_lr"])
     if name == "Warmup":
@@ -241,6 +259,12 @@ def peak_of(s) -> float:
         return max(p["init_lr"], peak_of(p["inner"]))
     if name == "Join":
         return max(peak_of(c) for c in p["schedules"])
+    if name == "Sum":   # the scale of the rounding of a sum: its terms, not the (cancelled) sum
+        return peak_of(p["a"]) + peak_of(p["b"])
+    if name == "Maximum":
+        return max(peak_of(p["a"]), peak_of(p["b"]))
+    if name == "Offset":
+        return peak_of(p["inner"]) + abs(p["offset"])
     lo, hi = value_range(s)
     return max(abs(lo), abs(hi) if math.isfinite(hi) else abs(lo))
 
@@ -254,8 +278,9 @@ def check_range(s, values: np.ndarray) -> None:
     peak = max(peak_of(s), float(np.abs(finite).max()) if finite.size else 0.0)
     tol = REL * peak + SUBNORMAL_FLOOR
     if finite.size < values.size:
-        assert hi == math.inf and (values[~np.isfinite(values)] == math.inf).all(), \
-            f"{s!r}: non-finite values {values[~np.isfinite(values)][:3]}"
+        odd = values[~np.isfinite(values)]   # +inf where hi is (overflow), -inf where lo is
+        assert ((odd == math.inf) & (hi == math.inf) | (odd == -math.inf) & (lo == -math.inf)
+                ).all(), f"{s!r}: non-finite values {odd[:3]}"
     if finite.size:
         assert finite.min() >= lo - tol, f"{s!r}: {finite.min()!r} below {lo!r}"
         assert finite.max() <= hi + tol, f"{s!r}: {finite.max()!r} above {hi!r}"

@@ -41,6 +41,19 @@ CASES = cases()
      60, 10, (10, 60, 70, 80, 90)),
     (F.join([F.CosineAnnealing(0.1, 100), F.Constant(0.01)], [40]), 40, None, (40,)),
     (3.0 * F.WarmupStableDecay(0.1, 10, 10, 10), 30, None, (10, 20, 30)),
+    # combined rows (product, sum, maximum, offset): the phases of both terms; constant / periodic
+    # from where both are, the period the lcm of theirs
+    (F.CosineAnnealing(0.1, 1000) + F.Constant(0.01), 1000, None, (1000,)),
+    (F.Maximum(F.Cyclical(0.1, 10), F.Constant(0.05)), 0, 20, (20, 40, 60, 80)),
+    (F.Linear(0.1, 0.0, 77) * F.Cyclical(0.1, 10), 77, 20, (20, 40, 60, 77, 80)),
+    (F.Maximum(F.Cyclical(0.1, 10), F.Triangular(0.01, 0.1, 3, 5)), 0, 40,
+     tuple(sorted(set(range(8, 100, 8)) | set(range(3, 100, 8)) | {20, 40, 60, 80}))),
+    (F.Shifted(F.CosineAnnealing(0.1, 1000) + F.Linear(0.0, 1.0, 2000), 500), 1500, None,
+     (500, 1500)),
+    (F.Offset(F.WarmupStableDecay(0.1, 10, 10, 10), -0.01), 30, None, (10, 20, 30)),
+    (F.CosineAnnealing(0.1, 50) + F.ExponentialDecay(0.1, 1e-3), None, None, (50,)),
+    (F.InversePower(0.1, 2.5, 0.7), None, None, ()),
+    (F.InversePower(0.1, 2.5, 0.0), 0, None, ()),
 ])
 def test_known_values(s, horizon, period, marks):
     assert s.horizon == horizon

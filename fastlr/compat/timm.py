@@ -25,15 +25,16 @@ Semantics (see :mod:`fastlr.compat`):
 * **framework raises, fastlr holds**: Cosine/Poly compute ``cycle_decay**i`` before checking
   ``cycle_limit``, so ``cycle_decay > 1`` raises OverflowError far past the limit; fastlr gives
   ``lr_min`` there (the value past ``cycle_limit``);
-* noise (``noise_range_t`` not None) is random by design and PlateauLRScheduler follows a metric:
-  both raise :class:`fastlr.compat.NotPrecomputable`;
+* noise (``noise_range_t`` not None) is random by design, PlateauLRScheduler follows a metric and
+  a callable WSDLRScheduler ``decay_fn`` is arbitrary Python: all raise
+  :class:`fastlr.compat.NotPrecomputable`;
 * timm's asserts (``t_initial > 0``, ``lr_min >= 0``, ``lb < ub``, ...) are ValueErrors here;
   ``cycle_mul < 1`` and an unsorted MultiStep ``decay_t`` (timm accepts both and computes
   nonsense) are ValueErrors too.
 
-Not covered (NotImplementedError naming the missing core capability): WSDLRScheduler with
-``decay_fn="exp"`` or a callable, and with a decaying ``stable_fn`` unless ``lr_min == 0``,
-``stable_power == 0.5`` and an integer timescale.
+WSDLRScheduler is covered in every configuration timm accepts (every ``stable_fn`` and
+``decay_fn``, any real ``stable_timescale``, ``lr_min > 0``) except a callable ``decay_fn``, which
+raises :class:`fastlr.compat.NotPrecomputable` (an arbitrary Python function), and noise.
 """
 from __future__ import annotations
 
@@ -267,16 +268,21 @@ def WSDLRScheduler(base_lr: float, t_initial: int, decay_t: int, lr_min: float =
                    noise_std: float = 1.0, noise_seed: int = 42, initialize: bool = True) -> Any:
     """timm ``WSDLRScheduler`` (warmup, stable, decay; the warmup is always a prefix). With
     ``t_s = t - warmup_t``: ``stable = max(base_lr·g(t_s), lr_min)`` (g = 1 | (1 + t_s/τ)**-0.5 |
-    (1 + t_s/τ)**-stable_power, τ = ``stable_timescale`` or ``warmup_t``); from
+    (1 + t_s/τ)**-stable_power, τ = ``stable_timescale`` or ``warmup_t``, any real τ > 0); from
     ``t_d = t_s - (t_initial - decay_t) > 0``: ``lr_min + (stable - lr_min)·d(min(t_d/decay_t, 1))``
-    with d = 1 - f | 1 - sqrt f | ½(1 + cos π f) | 1 - f**decay_power | exp.
+    with d = 1 - f | 1 - sqrt f | ½(1 + cos π f) | 1 - f**decay_power |
+    (r**f - r)/(1 - r) (``"exp"``, r = ``decay_ratio``).
 
     Built from ``Constant`` + ``Linear`` / ``WarmupStableDecay("sqrt")`` / ``CosineAnnealing`` /
-    ``Polynomial(k_decay=decay_power)``; a decaying stable phase is a ``Product`` with
-    ``Shifted(InverseSqrt)``. NotImplementedError (missing core capability) for ``decay_fn="exp"``
-    (an exponential with an additive offset), a callable ``decay_fn``, ``stable_power != 0.5``
-    (a general power law), a decaying stable phase with ``lr_min > 0`` (a sum / max of schedules)
-    or a non-integer timescale."""
+    ``Polynomial(k_decay=decay_power)`` / the exponential ``Offset(ExponentialDecay(1/(1 - r),
+    -ln(r)/decay_t), -r/(1 - r))`` (kept >= 0 by a ``Maximum`` with 0: it is mathematically);
+    a decaying stable phase is ``InversePower`` (``Shifted(InverseSqrt)`` for rsqrt with an
+    integer τ), floored by ``Maximum(·, Constant(lr_min))``, and the whole decay
+    ``lr_min + Product(stable - lr_min, d)`` (``Offset``), term for term timm's formula. The
+    ``"exp"`` decay subtracts ``r/(1 - r)`` (as timm does): its absolute error is about
+    ``r/(1 - r)`` ulps of the peak (1e-12 of the peak for ``decay_ratio`` up to ~0.99).
+
+    A callable ``decay_fn`` (arbitrary Python) raises :class:`NotPrecomputable`."""
     _no_noise(noise_range_t, "WSDLRScheduler")
     B = check_rate(base_lr, "base_lr")
     T = check_steps(t_initial, "t_initial")
@@ -284,18 +290,24 @@ def WSDLRScheduler(base_lr: float, t_initial: int, decay_t: int, lr_min: float =
     lo = check_rate(lr_min, "lr_min")
     sf = check_choice(stable_fn, "stable_fn", _STABLE)
     if callable(decay_fn):
-        raise NotImplementedError("WSDLRScheduler with a callable decay_fn: an arbitrary Python "
-                                  "function cannot be compiled into a plan")
+        raise NotPrecomputable("WSDLRScheduler with a callable decay_fn: an arbitrary Python "
+                               "function decides each factor, no table of values exists for it")
     df = check_choice(decay_fn, "decay_fn", _DECAY)
-    check_real(decay_ratio, "decay_ratio", low=0.0, low_open=True, high=1.0)
+    r = check_real(decay_ratio, "decay_ratio", low=0.0, low_open=True, high=1.0)
+    if r == 1.0:
+        raise ValueError(f"decay_ratio must be < 1 (timm: in (0, 1)), got {decay_ratio!r}")
     q = check_real(decay_power, "decay_power", low=0.0, low_open=True)
     sp = check_real(stable_power, "stable_power", low=0.0, low_open=True)
     W, w0 = check_steps(warmup_t, "warmup_t", minimum=0), check_rate(warmup_lr_init,
                                                                      "warmup_lr_init")
-    if df == "exp":
-        raise NotImplementedError("WSDLRScheduler(decay_fn='exp'): lr_min + (stable - lr_min)(r**f "
-                                  "- r)/(1 - r) is an exponential plus a constant offset, which "
-                                  "fastlr cannot compose (no sum of schedules)")
+
+    def unit_exp() -> Any:
+        # (r**f - r)/(1 - r) for f = u/decay_t < 1 (>= 0 exactly: floored at 0 against rounding),
+        # then 0 (f = 1)
+        e = fastlr.Offset(fastlr.ExponentialDecay(1.0 / (1.0 - r), -math.log(r) / dt),
+                          -r / (1.0 - r))
+        return _chain([(fastlr.Maximum(e, fastlr.Constant(0.0)), dt),
+                       (fastlr.Constant(0.0), None)])
 
     def shape(hi: float, low: float) -> Any:
         if df == "linear":
@@ -304,7 +316,11 @@ def WSDLRScheduler(base_lr: float, t_initial: int, decay_t: int, lr_min: float =
             return fastlr.WarmupStableDecay(hi, 0, 0, dt, low, "sqrt")
         if df == "cosine":
             return fastlr.CosineAnnealing(hi, dt, low)
-        return fastlr.Polynomial(hi, low, dt, 1.0, q)        # 1 - f**q
+        if df == "power":
+            return fastlr.Polynomial(hi, low, dt, 1.0, q)        # 1 - f**q
+        if hi == 1.0 and low == 0.0:
+            return unit_exp()
+        return fastlr.Offset(fastlr.Scaled(unit_exp(), hi - low), low)
 
     flat = T - dt + 1      # t_s = 0 .. T - dt: t_d <= 0, the stable value
     if sf == "constant":
@@ -316,17 +332,20 @@ def WSDLRScheduler(base_lr: float, t_initial: int, decay_t: int, lr_min: float =
         if tau <= 0:
             raise ValueError(f"stable_fn={sf} requires a positive stable_timescale, it defaults "
                              f"to warmup_t ({W}), set it explicitly when there is no warmup.")
+        if not math.isfinite(1.0 / tau):
+            raise ValueError(f"stable_timescale={stable_timescale!r}: 1/stable_timescale "
+                             f"overflows (timm's rate would be 0 from step 1 on)")
         power = 0.5 if sf == "rsqrt" else sp
-        if power != 0.5 or lo != 0 or float(tau) != int(tau):
-            raise NotImplementedError(
-                f"WSDLRScheduler(stable_fn={sf!r}, stable_power={power}, lr_min={lo}, "
-                f"stable_timescale={tau}): fastlr composes a decaying stable phase only as "
-                f"base_lr·(1 + t/τ)**-0.5 with an integer τ and lr_min = 0 (a general power law "
-                f"and a max/sum with lr_min are missing core capabilities)")
-        tau = int(tau)
-        stable = fastlr.Shifted(fastlr.InverseSqrt(B, tau), tau)
+        if power == 0.5 and float(tau).is_integer() and tau <= 2**62:
+            stable: Any = fastlr.Shifted(fastlr.InverseSqrt(B, int(tau)), int(tau))
+        else:
+            stable = fastlr.InversePower(B, float(tau), power)
         decay = _chain([(fastlr.Constant(1.0), flat), (fastlr.Shifted(shape(1.0, 0.0), 1), None)])
-        main = stable * decay
+        if lo == 0:
+            main = stable * decay
+        else:   # lr_min + (max(stable, lr_min) - lr_min) * d, as timm
+            floor = fastlr.Maximum(stable, fastlr.Constant(lo))
+            main = fastlr.Offset(fastlr.Product(fastlr.Offset(floor, -lo), decay), lo)
     return _warm(main, B, W, w0, True)
 
 
@@ -359,5 +378,6 @@ FASTLR_NAMES: Dict[str, Tuple[str, ...]] = {
                         "Shifted"),
     "PlateauLRScheduler": (),
     "WSDLRScheduler": ("Constant", "Linear", "WarmupStableDecay", "CosineAnnealing", "Polynomial",
-                       "InverseSqrt", "Shifted", "Product", "Join"),
+                       "ExponentialDecay", "InverseSqrt", "InversePower", "Shifted", "Product",
+                       "Maximum", "Offset", "Scaled", "Join"),
 }

@@ -826,6 +826,32 @@ def gen_timm():
                 if stable_fn == "power":
                     kw["stable_power"] = 0.3
                 record("WSDLRScheduler", kw, lr(), [w, w + t0 - dt, w + t0], w + t0)
+        # issue 9 (added after the entries above, so their random draws are unchanged): every
+        # decay_fn with a decaying stable phase, stable_power 0.3/0.5/0.7, a default / integer /
+        # real timescale, lr_min 0 and > 0 (also one the stable phase falls below: the max
+        # engages), warmup 0 and > 0, several decay_ratio values; and exp after a constant phase
+        base = 0.1
+        wsd = []
+        for i, (decay_fn, stable_fn) in enumerate(
+                [(d, s) for d in ["linear", "1-sqrt", "cosine", "power", "exp"]
+                 for s in ["rsqrt", "power"]]):
+            timescale = [None, 25, 12.5, 333.25][i % 4]
+            wsd.append({"t_initial": [2000, 777, 5000, 300][i % 4],
+                        "decay_t": [500, 1, 5000, 123][i % 4],
+                        "lr_min": [0.0, 1e-4, 0.03, 0.0, 1e-6][i % 5],
+                        "stable_fn": stable_fn, "stable_timescale": timescale,
+                        "stable_power": [0.3, 0.5, 0.7][i % 3], "decay_fn": decay_fn,
+                        "decay_power": [0.5, 2.0, 1.3][i % 3],
+                        "decay_ratio": [0.1, 0.02, 0.5, 0.9, 1e-3][i % 5],
+                        "warmup_t": 40 if timescale is None else [0, 10][i % 2],
+                        "warmup_lr_init": [0.0, 1e-5][i % 2]})
+        for lr_min, ratio, w in [(0.0, 0.1, 0), (1e-3, 0.05, 20), (0.05, 0.5, 5)]:
+            wsd.append({"t_initial": 1000, "decay_t": 400, "lr_min": lr_min, "stable_fn": "constant",
+                        "decay_fn": "exp", "decay_ratio": ratio, "warmup_t": w,
+                        "warmup_lr_init": 0.0})
+        for kw in wsd:
+            w, t0, dt = kw["warmup_t"], kw["t_initial"], kw["decay_t"]
+            record("WSDLRScheduler", kw, base, [w, w + t0 - dt, w + t0], w + t0)
 
     # PolyLRScheduler with cycles that start at fractional steps (non-integer cycle_mul) and
     # power / k_decay other than 1 (fastlr.PolynomialRestarts). Appended with an RNG of their own,
