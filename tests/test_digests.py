@@ -71,6 +71,11 @@ def cases() -> dict:
         "cosine_restarts_periodic": C.CosineRestarts(0.1, 777, min_lr=1e-4),
         "shifted": C.Shifted(C.CosineAnnealing(0.1, 10**5), 2**40),
         "product": C.Product(C.with_warmup(cos, 100), C.ExponentialDecay(1.0, 1e-5)),
+        # keras PolynomialDecay(cycle=True) (issue 9): linear, sqrt, integer, general powers
+        "cyclic_poly1": C.CyclicPolynomial(0.1, 1e-4, 777, 1.0),
+        "cyclic_poly_half": C.CyclicPolynomial(0.1, 0.0, 1000, 0.5),
+        "cyclic_poly3": C.CyclicPolynomial(0.1, 1e-4, 3, 3.0),
+        "cyclic_poly_gen": C.CyclicPolynomial(1e-3, 0.5, 4096, 3.7),
     }
 
 
