@@ -747,6 +747,7 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
 
 cdef enum:
     _CYC_CHUNK = 256
+    _CYC_SMALL = 32     # periods up to this are counted step by step (see _k_cycpoly)
 
 
 cdef inline double _cycpoly_g(double x, int64_t kind, int64_t npow, double e) noexcept nogil:
@@ -765,6 +766,34 @@ cdef inline double _cycpoly_g(double x, int64_t kind, int64_t npow, double e) no
     for i in range(npow - 2):
         y = y * x
     return y
+
+
+cdef inline void _cycpoly_pass(floating* out, const double* xb, double* yb, int m, double a,
+                               double b, int64_t kind, int64_t npow, double e) noexcept nogil:
+    # out[j] = a + b * g(xb[j]) for j < m, g = x**power by kind (products, sqrt, pow)
+    cdef int kk
+    cdef int64_t i
+    if kind == 1:
+        if npow == 0:
+            for kk in range(m):
+                out[kk] = <floating>(a + b * 1.0)
+        elif npow == 1:
+            for kk in range(m):
+                out[kk] = <floating>(a + b * xb[kk])
+        else:
+            for kk in range(m):
+                yb[kk] = xb[kk] * xb[kk]
+            for i in range(npow - 2):
+                for kk in range(m):
+                    yb[kk] = yb[kk] * xb[kk]
+            for kk in range(m):
+                out[kk] = <floating>(a + b * yb[kk])
+    elif kind == 2:
+        for kk in range(m):
+            out[kk] = <floating>(a + b * sqrt(xb[kk]))
+    else:
+        for kk in range(m):
+            out[kk] = <floating>(a + b * pow(xb[kk], e))
 
 
 cdef inline double _cycpoly_first(int64_t r, int64_t D, double inv, double e) noexcept nogil:
@@ -792,10 +821,10 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     # Every value depends on tau alone (r, k and the order of the operations), so any window gives
     # the same bits.
     cdef int64_t D = g.period, kind = g.kind, npow = g.n
-    cdef double a = f.low, b = f.amp, e = f.power, inv, rd
+    cdef double a = f.low, b = f.amp, e = f.power, inv, rd, Dd
     cdef double xb[_CYC_CHUNK]
     cdef double yb[_CYC_CHUNK]
-    cdef int64_t k = 0, c, r, run, done, i
+    cdef int64_t k = 0, c, r, run, done
     cdef int kk, m
     if n <= 0:
         return
@@ -815,6 +844,28 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     else:
         c = (tau - 1) // D + 1
         r = D - 1 - (tau - 1) % D
+    if D <= _CYC_SMALL:
+        # short cycles: a cycle's own loop would cost more than its steps, so r and k D are
+        # counted step by step into buffers and x = r / (k D) is one vector division (correctly
+        # rounded) per step. pow needs no log1p here: with D <= 32, x <= (D - 1) / D in cycle 1
+        # away from tau = 0 (x = 1 exactly), so pow's relative error ~power * ulp(x) * x**power
+        # stays below D ulps.
+        Dd = <double>D
+        while k < n:
+            m = <int>(n - k if n - k < _CYC_CHUNK else _CYC_CHUNK)
+            for kk in range(m):
+                xb[kk] = <double>r
+                yb[kk] = <double>c * Dd
+                if r == 0:
+                    r = D - 1
+                    c += 1
+                else:
+                    r -= 1
+            for kk in range(m):
+                xb[kk] = xb[kk] / yb[kk]
+            _cycpoly_pass(out + k, xb, yb, m, a, b, kind, npow, e)
+            k += m
+        return
     while k < n:
         # the steps with r, r - 1, ..., 0 of cycle c (r = D only at tau = 0, in cycle 1)
         run = n - k if r >= n - k else r + 1   # (r + 1 overflows for r = D = 2**63 - 1)
@@ -840,31 +891,12 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
             else:
                 for kk in range(m):
                     xb[kk] = <double>(r - done - kk) * inv
-            if kind == 1:
-                if npow == 0:
-                    for kk in range(m):
-                        out[k + done + kk] = <floating>(a + b * 1.0)
-                elif npow == 1:
-                    for kk in range(m):
-                        out[k + done + kk] = <floating>(a + b * xb[kk])
-                else:
-                    for kk in range(m):
-                        yb[kk] = xb[kk] * xb[kk]
-                    for i in range(npow - 2):
-                        for kk in range(m):
-                            yb[kk] = yb[kk] * xb[kk]
-                    for kk in range(m):
-                        out[k + done + kk] = <floating>(a + b * yb[kk])
-            elif kind == 2:
-                for kk in range(m):
-                    out[k + done + kk] = <floating>(a + b * sqrt(xb[kk]))
-            elif c == 1:
+            if kind == 0 and c == 1:
                 for kk in range(m):
                     out[k + done + kk] = <floating>(
                         a + b * _cycpoly_first(r - done - kk, D, inv, e))
             else:
-                for kk in range(m):
-                    out[k + done + kk] = <floating>(a + b * pow(xb[kk], e))
+                _cycpoly_pass(out + k + done, xb, yb, m, a, b, kind, npow, e)
             done += m
         k += run
         c += 1
