@@ -152,6 +152,16 @@ CASES: List[Case] = [
         lambda n: dict(init_lr=0.1, end_lr=1e-5, total_steps=n, power=0.9),
         _describe(fastlr.Polynomial, "(power=0.9, over N): a general power"), tags=("catalogue",)),
     family_case(
+        "cyclic_poly", fastlr.CyclicPolynomial, R.cyclic_polynomial,
+        lambda n: dict(init_lr=0.1, end_lr=1e-5, decay_steps=max(1, n // 10), power=1.0),
+        _describe(fastlr.CyclicPolynomial, "(power=1, decay_steps=N/10): 10 cycles of growing "
+                  "horizons"), tags=("catalogue",)),
+    family_case(
+        "cyclic_poly0.5", fastlr.CyclicPolynomial, R.cyclic_polynomial,
+        lambda n: dict(init_lr=0.1, end_lr=1e-5, decay_steps=max(1, n // 10), power=0.5),
+        _describe(fastlr.CyclicPolynomial, "(power=0.5, decay_steps=N/10): a sqrt per step"),
+        tags=("catalogue",)),
+    family_case(
         "inverse_sqrt", fastlr.InverseSqrt, R.inverse_sqrt,
         lambda n: dict(lr=0.1, warmup_steps=max(1, n // 100)),
         _describe(fastlr.InverseSqrt, "(0.1, warmup_steps=N/100)"), tags=("catalogue",)),

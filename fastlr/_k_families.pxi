@@ -20,8 +20,9 @@ cpdef enum Family:
     TANH = 8
     SHAPE = 9
     PRODUCT = 10
+    CYCPOLY = 11
 
-cdef int64_t _N_FAMILIES = PRODUCT + 1
+cdef int64_t _N_FAMILIES = CYCPOLY + 1
 
 # Columns of the integer segment table: a header, then the family's integer parameters.
 cdef enum:
@@ -134,6 +135,16 @@ ctypedef struct TriI:
     int64_t down    # steps down, >= 1; up + down < 2**52
     int64_t mode    # 0 triangular, 1 triangular2 (scale 0.5**cycle), 2 exp_range
 
+ctypedef struct CycPolyF:
+    double low      # v = low + amp x**power, x = (k D - tau) / (k D), k = max(1, ceil(tau / D))
+    double amp
+    double power    # kind 0 (pow)
+
+ctypedef struct CycPolyI:
+    int64_t period  # D >= 1: cycle k covers (k-1) D < tau <= k D (tau = 0 in cycle 1)
+    int64_t kind    # x**power by: 0 pow, 1 n multiplications (integer power n), 2 sqrt
+    int64_t n       # kind 1: the integer power, 0 ... 16
+
 
 def family_layout():
     """{Family: (float parameter names, integer parameter names)}: the fields of each family's
@@ -154,6 +165,9 @@ def family_layout():
     cdef ShapeF sf
     cdef ShapeI si
     cdef ProductI xi
+    cdef CycPolyF yf
+    cdef CycPolyI yi
+    memset(&yf, 0, sizeof(yf)); memset(&yi, 0, sizeof(yi))
     memset(&hf, 0, sizeof(hf)); memset(&sf, 0, sizeof(sf)); memset(&si, 0, sizeof(si))
     memset(&xi, 0, sizeof(xi))
     memset(&c, 0, sizeof(c)); memset(&l, 0, sizeof(l)); memset(&e, 0, sizeof(e))
@@ -172,6 +186,7 @@ def family_layout():
         Family.TANH: (tuple(<dict>hf), ()),
         Family.SHAPE: (tuple(<dict>sf), tuple(<dict>si)),
         Family.PRODUCT: ((), tuple(<dict>xi)),
+        Family.CYCPOLY: (tuple(<dict>yf), tuple(<dict>yi)),
     }
     assert len(layout) == _N_FAMILIES
     for floats, ints in layout.values():
@@ -214,6 +229,9 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
             return f"PRODUCT needs op 0..{_N_OPS - 1}, got {g[4]}"
+    elif fam == CYCPOLY:
+        if g[0] < 1 or g[1] < 0 or g[1] > 2 or (g[1] == 1 and (g[2] < 0 or g[2] > 16)):
+            return f"CYCPOLY needs period >= 1, kind 0..2 and (kind 1) 0 <= n <= 16, got {g[0]}, {g[1]}, {g[2]}"
     # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
         return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
@@ -678,6 +696,8 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
         _k_shape(out, tau, n, <const ShapeF*>d, <const ShapeI*>ints)
     elif fam == PRODUCT:
         _k_product(out, tau, n, seg, d, tables)
+    elif fam == CYCPOLY:
+        _k_cycpoly(out, tau, n, <const CycPolyF*>d, <const CycPolyI*>ints)
 
 
 cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f) noexcept nogil:
@@ -769,3 +789,161 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
             for j in range(m):
                 out[k + j] = <floating>pow(a[j], b[j])
         k += m
+
+
+cdef enum:
+    _CYC_CHUNK = 256
+    _CYC_SMALL = 32     # periods up to this are counted step by step (see _k_cycpoly)
+
+
+cdef inline double _cycpoly_g(double x, int64_t kind, int64_t npow, double e) noexcept nogil:
+    # x**power as the vector loops of _k_cycpoly compute it (for the steps those loops leave out)
+    cdef double y
+    cdef int64_t i
+    if kind == 0:
+        return pow(x, e)
+    if kind == 2:
+        return sqrt(x)
+    if npow == 0:
+        return 1.0
+    y = x
+    if npow >= 2:
+        y = x * x
+    for i in range(npow - 2):
+        y = y * x
+    return y
+
+
+cdef inline void _cycpoly_pass(floating* out, const double* xb, double* yb, int m, double a,
+                               double b, int64_t kind, int64_t npow, double e) noexcept nogil:
+    # out[j] = a + b * g(xb[j]) for j < m, g = x**power by kind (products, sqrt, pow)
+    cdef int kk
+    cdef int64_t i
+    if kind == 1:
+        if npow == 0:
+            for kk in range(m):
+                out[kk] = <floating>(a + b * 1.0)
+        elif npow == 1:
+            for kk in range(m):
+                out[kk] = <floating>(a + b * xb[kk])
+        else:
+            for kk in range(m):
+                yb[kk] = xb[kk] * xb[kk]
+            for i in range(npow - 2):
+                for kk in range(m):
+                    yb[kk] = yb[kk] * xb[kk]
+            for kk in range(m):
+                out[kk] = <floating>(a + b * yb[kk])
+    elif kind == 2:
+        for kk in range(m):
+            out[kk] = <floating>(a + b * sqrt(xb[kk]))
+    else:
+        for kk in range(m):
+            out[kk] = <floating>(a + b * pow(xb[kk], e))
+
+
+cdef inline double _cycpoly_first(int64_t r, int64_t D, double inv, double e) noexcept nogil:
+    # (r / D)**e in cycle 1 (r = D - tau). Near x = 1 (r >= D / 2, compared as r >= D - r: 2 r
+    # may pass 2**63) pow would multiply the rounding of x by e: exp(e log1p(-tau / D)) keeps
+    # -tau / D to an ulp instead; near 0, pow of x = r / D.
+    if r >= D - r:
+        return exp(e * log1p(-<double>(D - r) * inv))
+    return pow(<double>r * inv, e)
+
+
+cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
+                     const CycPolyI* g) noexcept nogil:
+    # keras' PolynomialDecay(cycle=True): cycle k >= 1 covers the steps (k-1) D < tau <= k D (and
+    # tau = 0, with k = 1) and decays over its own horizon H = k D:
+    #     v = low + amp x**power,  x = 1 - tau / H = r / H,  r = k D - tau in [0, D - 1]
+    # (r = D at tau = 0). r is an exact integer, found once per call by a division and then
+    # counted down (k D is never formed as an integer: it may pass 2**63); H = k * D is one
+    # rounding in double and 1 / H one more, so x = r * (1 / H) carries at most ~1.5 ulps. Within a
+    # cycle the step loop is out = low + amp * g((r0 - j) * inv): linear and square fused into one
+    # vector loop, integer powers n >= 3 as n - 1 vector passes of products over a small buffer,
+    # sqrt or pow per step otherwise. At tau = k D, r = 0 and x = 0 exactly: the value is low.
+    # Cycle 1 with a general power near x = 1 goes through _cycpoly_first (exp(power
+    # log1p(-tau / D)), accurate for huge powers); for k >= 2, x <= 1/2 and pow is accurate.
+    # Every value depends on tau alone (r, k and the order of the operations), so any window gives
+    # the same bits.
+    cdef int64_t D = g.period, kind = g.kind, npow = g.n
+    cdef double a = f.low, b = f.amp, e = f.power, inv, rd, Dd
+    cdef double xb[_CYC_CHUNK]
+    cdef double yb[_CYC_CHUNK]
+    cdef int64_t k = 0, c, r, run, done
+    cdef int kk, m
+    if n <= 0:
+        return
+    if D == 1:
+        # x = 1 at tau = 0; every later step ends its cycle of one step (r = 0, x = 0)
+        if tau == 0:
+            out[0] = <floating>(a + b * _cycpoly_g(1.0, kind, npow, e))
+            k = 1
+        rd = a + b * _cycpoly_g(0.0, kind, npow, e)
+        while k < n:
+            out[k] = <floating>rd
+            k += 1
+        return
+    if tau == 0:
+        c = 1
+        r = D
+    else:
+        c = (tau - 1) // D + 1
+        r = D - 1 - (tau - 1) % D
+    if D <= _CYC_SMALL:
+        # short cycles: a cycle's own loop would cost more than its steps, so r and k D are
+        # counted step by step into buffers and x = r / (k D) is one vector division (correctly
+        # rounded) per step. pow needs no log1p here: with D <= 32, x <= (D - 1) / D in cycle 1
+        # away from tau = 0 (x = 1 exactly), so pow's relative error ~power * ulp(x) * x**power
+        # stays below D ulps.
+        Dd = <double>D
+        while k < n:
+            m = <int>(n - k if n - k < _CYC_CHUNK else _CYC_CHUNK)
+            for kk in range(m):
+                xb[kk] = <double>r
+                yb[kk] = <double>c * Dd
+                if r == 0:
+                    r = D - 1
+                    c += 1
+                else:
+                    r -= 1
+            for kk in range(m):
+                xb[kk] = xb[kk] / yb[kk]
+            _cycpoly_pass(out + k, xb, yb, m, a, b, kind, npow, e)
+            k += m
+        return
+    while k < n:
+        # the steps with r, r - 1, ..., 0 of cycle c (r = D only at tau = 0, in cycle 1)
+        run = n - k if r >= n - k else r + 1   # (r + 1 overflows for r = D = 2**63 - 1)
+        inv = 1.0 / (<double>c * <double>D)
+        done = 0
+        while done < run:
+            m = <int>(run - done if run - done < _CYC_CHUNK else _CYC_CHUNK)
+            if r - done < _TWO53:
+                rd = <double>(r - done)
+                if kind == 1 and npow == 1:
+                    for kk in range(m):
+                        out[k + done + kk] = <floating>(a + b * ((rd - <double>kk) * inv))
+                    done += m
+                    continue
+                if kind == 1 and npow == 2:
+                    for kk in range(m):
+                        out[k + done + kk] = <floating>(a + b * (((rd - <double>kk) * inv)
+                                                                 * ((rd - <double>kk) * inv)))
+                    done += m
+                    continue
+                for kk in range(m):
+                    xb[kk] = (rd - <double>kk) * inv
+            else:
+                for kk in range(m):
+                    xb[kk] = <double>(r - done - kk) * inv
+            if kind == 0 and c == 1:
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(
+                        a + b * _cycpoly_first(r - done - kk, D, inv, e))
+            else:
+                _cycpoly_pass(out + k + done, xb, yb, m, a, b, kind, npow, e)
+            done += m
+        k += run
+        c += 1
+        r = D - 1

@@ -22,6 +22,7 @@ class Family(enum.IntEnum):
     POLY = 5
     INVTIME = 6
     TRI = 7
+    CYCPOLY = 11
 
 class Op(enum.IntEnum):
     OP_PRODUCT = 0

@@ -26,7 +26,8 @@ Op = kernels.Op
 __all__ = ["Family", "FamilySpec", "FAMILIES", "Segment", "segment", "compile_plan", "truncate",
            "scale", "const", "ramp", "exponential", "geometric_plateaus", "inverse_time_plateaus",
            "cos2", "poly", "power_law", "inverse_time", "triangular", "tanh_decay", "cosine_shape",
-           "poly_shape", "poly_shape_to_end", "product", "combine", "Op", "shift"]
+           "poly_shape", "poly_shape_to_end", "product", "combine", "Op", "shift",
+           "cyclic_poly"]
 
 
 class FamilySpec(NamedTuple):
@@ -52,6 +53,7 @@ def _families() -> Dict[Any, FamilySpec]:
         F.TANH: (("low", "amp"), None),
         F.SHAPE: (("low", "amp"), None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
+        F.CYCPOLY: (("low", "amp"), None),
     }
     if set(extra) != set(layout) or set(layout) != set(Family):
         raise ImportError("fastlr.plan.FAMILIES does not match the kernels' families")
@@ -221,6 +223,21 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
     d >= end."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=frac, k=k, p=p, kind=2,
                    rest=rest)
+
+
+def cyclic_poly(low: float, amp: float, period: int, power: float,
+                length: Optional[int] = None) -> Segment:
+    """low + amp * (1 - tau / (period * max(1, ceil(tau / period))))**power: cycle k covers
+    (k - 1) period < tau <= k period and decays over its own horizon k period (keras
+    ``PolynomialDecay(cycle=True)``). Powers 0 ... 16 by multiplications, 0.5 by sqrt, else pow."""
+    if float(power).is_integer() and 0 <= power <= 16:
+        kind, n = 1, int(power)
+    elif power == 0.5:
+        kind, n = 2, 0
+    else:
+        kind, n = 0, 0
+    return segment(F.CYCPOLY, length, low=low, amp=amp, power=power, period=period, kind=kind,
+                   n=n)
 
 
 def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:

@@ -26,6 +26,7 @@ __all__ = [
     "piecewise_constant",
     "linear",
     "polynomial",
+    "cyclic_polynomial",
     "inverse_sqrt",
     "inverse_power",
     "inverse_time",
@@ -177,6 +178,18 @@ def polynomial(t: Any, init_lr: float, end_lr: float, total_steps: int,
     t = _steps(t)
     x = 1.0 - (np.minimum(t, total_steps) / total_steps) ** k_decay
     return np.where(t >= total_steps, end_lr, (init_lr - end_lr) * x**power + end_lr)
+
+
+def cyclic_polynomial(t: Any, init_lr: float, end_lr: float, decay_steps: int,
+                      power: float = 1.0) -> np.ndarray:
+    """(init_lr - end_lr) * (1 - t / D')**power + end_lr, D' = D * max(1, ceil(t / D)); 1 - t/D'
+    as (D' - t) / D' with the integer D' - t = (-t) mod D (D at t = 0)."""
+    t = _steps(t)
+    D = decay_steps
+    k = np.maximum(1, -(-t // D))
+    r = np.where(t == 0, D, (-t) % D)
+    x = r / (k.astype(np.float64) * D)
+    return (init_lr - end_lr) * x**power + end_lr
 
 
 def inverse_sqrt(t: Any, lr: float, warmup_steps: int) -> np.ndarray:

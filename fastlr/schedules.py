@@ -37,6 +37,7 @@ __all__ = [
     "PiecewiseConstant",
     "Linear",
     "Polynomial",
+    "CyclicPolynomial",
     "InverseSqrt",
     "InversePower",
     "InverseTime",
@@ -480,6 +481,52 @@ class Polynomial(Schedule):
         if k == 1.0:
             return [plan.poly(b, a - b, T, p["power"], reverse=True, length=T), plan.const(b)]
         return [plan.poly_shape(b, a - b, float(T), k=k, p=p["power"], length=T), plan.const(b)]
+
+
+class CyclicPolynomial(Schedule):
+    """Cyclic polynomial decay (keras ``PolynomialDecay(cycle=True)``, TensorFlow
+    ``tf.compat.v1.train.polynomial_decay(cycle=True)``): each cycle decays over a horizon one
+    ``decay_steps`` longer than the last::
+
+        D' = decay_steps * max(1, ceil(t / decay_steps))
+        (init_lr - end_lr) * (1 - t / D') ** power + end_lr
+
+    Cycle ``k`` (k = 1, 2, ...) covers the steps ``(k-1)·D < t <= k·D`` (and ``t = 0``): it
+    starts at ``end_lr + (init_lr - end_lr)·((D - 1)/(k·D))**power`` just after the previous
+    cycle's end (about ``1/k**power`` of the way back up) and reaches ``end_lr`` exactly at
+    ``t = k·D``. ``init_lr`` only at ``t = 0``.
+    ``1 - t/D'`` is formed as ``(k·D - t) / (k·D)`` from the exact integer ``k·D - t`` (never
+    forming ``k·D`` as an integer, which may pass 2**63), so fractional powers stay accurate
+    next to every cycle's end. ``end_lr > init_lr`` (a cyclic rise) is allowed.
+
+    Parameters
+    ----------
+    init_lr, end_lr : float
+        Finite, >= 0.
+    decay_steps : int
+        D >= 1 (D = 1: ``init_lr`` at t = 0, ``end_lr`` from t = 1 on).
+    power : float, default 1.0
+        Finite, >= 0 (0: ``init_lr`` everywhere, as ``0**0 = 1``). Integer powers up to 16 are
+        products, 0.5 a square root, others ``pow``.
+
+    Step convention: see :mod:`fastlr.base`.
+    """
+
+    __slots__ = ()
+    _fields = (("init_lr", "rate"), ("end_lr", "rate"), ("decay_steps", "steps"),
+               ("power", "real"))
+    _aliases = ("cyclic_polynomial", "cyclic_poly", "polynomial_cycle")
+
+    def __init__(self, init_lr: float, end_lr: float, decay_steps: int,
+                 power: float = 1.0) -> None:
+        self._init(init_lr=check_rate(init_lr, "init_lr"), end_lr=check_rate(end_lr, "end_lr"),
+                   decay_steps=check_steps(decay_steps, "decay_steps"),
+                   power=check_real(power, "power", low=0.0))
+
+    def segments(self) -> list:
+        p = self._params
+        a, b = p["init_lr"], p["end_lr"]
+        return [plan.cyclic_poly(b, a - b, p["decay_steps"], p["power"])]
 
 
 class InverseSqrt(Schedule):

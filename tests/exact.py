@@ -153,6 +153,16 @@ def _polynomial(p):
     return f
 
 
+def _cyclic_polynomial(p):
+    a, b, D, pw = m(p["init_lr"]), m(p["end_lr"]), p["decay_steps"], m(p["power"])
+
+    def f(t):
+        # D' = D max(1, ceil(t / D)), in integers; x = 1 - t / D' exactly
+        H = D * max(1, -(-t // D))
+        return (a - b) * m(Fraction(H - t, H)) ** pw + b
+    return f
+
+
 def _inverse_sqrt(p):
     lr, W = m(p["lr"]), p["warmup_steps"]
     return lambda t: lr * mp.sqrt(m(Fraction(W, max(t, W))))
@@ -437,6 +447,7 @@ _BUILDERS: Dict[str, Callable[[Dict[str, Any]], Callable[[int], mpf]]] = {
     "PiecewiseConstant": _piecewise,
     "Linear": _linear,
     "Polynomial": _polynomial,
+    "CyclicPolynomial": _cyclic_polynomial,
     "InverseSqrt": _inverse_sqrt,
     "InverseTime": _inverse_time,
     "OneCycle": _one_cycle,
@@ -487,6 +498,7 @@ def peak(schedule: Any) -> float:
         "StepDecay": ("lr",), "CosineAnnealing": ("max_lr", "min_lr"),
         "Warmup": ("max_lr", "init_lr"), "Cyclical": ("max_lr", "min_lr"), "Constant": ("lr",),
         "MultiStep": ("lr",), "Linear": ("start_lr", "end_lr"), "Polynomial": ("init_lr", "end_lr"),
+        "CyclicPolynomial": ("init_lr", "end_lr"),
         "InverseSqrt": ("lr",), "InverseTime": ("lr",), "InversePower": ("lr",),
         "OneCycle": ("max_lr",),
         "Triangular": ("base_lr", "max_lr"), "WarmRestarts": ("max_lr", "min_lr"),
@@ -572,6 +584,11 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
         pts.append(p["warmup_steps"])
     elif name == "InverseTime":
         pts += [p["decay_steps"] * k for k in (1, 2) + later]
+    elif name == "CyclicPolynomial":
+        # every cycle end k D (the value there is end_lr); the step after starts cycle k + 1
+        D = p["decay_steps"]
+        pts += [D * k for k in (1, 2, 3) + later] + [D * k + 1 for k in (1, 2) + later]
+        pts += [D * k for k in (2**20, 2**40) if D * k < horizon]
     elif name == "OneCycle":
         pts += [math.floor(e) + 1 for e in onecycle_phase_ends(p["pct_start"], p["total_steps"],
                                                                 p["three_phase"])]
@@ -724,6 +741,13 @@ if st is not None:
         return fastlr.Polynomial(draw(rates), draw(rates), draw(steps), power, draw(k_decays))
 
     @st.composite
+    def cyclic_polynomial(draw):
+        power = draw(st.one_of(st.sampled_from([0.5, 1.0, 2.0, 3.0, 3.7, 0.0, 16.0, 17.0]),
+                               st.floats(0.0, 8.0)))
+        D = draw(st.one_of(st.integers(1, 10), steps, st.integers(1, 2**62)))
+        return fastlr.CyclicPolynomial(draw(rates), draw(rates), D, power)
+
+    @st.composite
     def cosine_annealing(draw):
         """The general cosine: exponent (optax) and k_decay (timm) as well as the plain one."""
         e = draw(st.one_of(st.just(1.0), st.sampled_from([0.1, 0.5, 2.0, 1.7]),
@@ -854,6 +878,7 @@ if st is not None:
         "PiecewiseConstant": piecewise_constant(),
         "Linear": linear(),
         "Polynomial": polynomial(),
+        "CyclicPolynomial": cyclic_polynomial(),
         "InverseSqrt": inverse_sqrt(),
         "InversePower": inverse_power(),
         "InverseTime": inverse_time(),

@@ -205,6 +205,9 @@ def _hand_plan(family, ints=(), floats=(0.1,), tab=0, tables=None):
     (kernels.Family.COS2, (0,), 0, "tables needed"),
     (kernels.Family.TRI, (1, 0, 0), 0, "TRI needs"),
     (kernels.Family.POLY, (10, 7, 0, 0), 0, "POLY needs"),
+    (kernels.Family.CYCPOLY, (0, 1, 1), 0, "CYCPOLY needs"),
+    (kernels.Family.CYCPOLY, (5, 3, 0), 0, "CYCPOLY needs"),
+    (kernels.Family.CYCPOLY, (5, 1, 17), 0, "CYCPOLY needs"),
 ])
 def test_a_hand_built_plan_is_checked_before_any_kernel_runs(family, ints, tab, match):
     with pytest.raises(ValueError, match=match):

@@ -221,7 +221,7 @@ def value_range(s) -> tuple:
         return span(p["max_lr"], p["init_lr"])
     if name == "Linear":
         return span(p["start_lr"], p["end_lr"])
-    if name == "Polynomial":
+    if name in ("Polynomial", "CyclicPolynomial"):
         return span(p["init_lr"], p["end_lr"])
     if name == "PiecewiseConstant":
         return span(*p["values"])

@@ -16,15 +16,17 @@ Semantics (see :mod:`fastlr.compat`):
   float) to float32), so CosineDecay (its cosine part), CosineDecayRestarts and the staircase
   floors carry float32 rounding (~1e-7 relative) inside otherwise float64 results, and
   CosineDecay without a warmup returns float32; CosineDecayRestarts finds the cycle with a
-  floating logarithm, which can be off by one at an exact restart. fastlr gives the exactly
-  intended float64 values (restarts at the exact real points ``D (t_mul**i - 1)/(t_mul - 1)``);
+  floating logarithm, which can be off by one at an exact restart; PolynomialDecay(cycle=True)
+  finds its cycle with the float32 ``ceil(t / D)``, which from t ≈ 2**24 on can fall one short
+  just after a cycle end (then ``1 - t/D' < 0``: NaN for a fractional power, e.g. at
+  t = 3·2**24 + 1 with D = 3, or t = 33554001 with D = 1000). fastlr
+  gives the exactly intended float64 values (restarts at the exact real points
+  ``D (t_mul**i - 1)/(t_mul - 1)``, cycles at the exact integers ``(k-1)·D < t <= k·D``);
 * **holds instead of overflowing**: ExponentialDecay with ``decay_rate > 1`` grows without bound
   (keras reaches inf); fastlr caps at the largest float.
 
-Not covered: PolynomialDecay(cycle=True) with ``decay_steps > 1`` — every cycle k stretches to
-``k·decay_steps`` steps, an endless sequence of different polynomials that no finite composition
-expresses (NotImplementedError; missing core capability: a "cyclic polynomial" family
-``end + (init - end)(1 - t / (D·max(1, ceil(t/D))))**power``). CosineDecayRestarts with
+PolynomialDecay(cycle=True) is fastlr ``CyclicPolynomial`` (every cycle k stretched to
+``k·decay_steps`` steps, forever: a kernel family of its own). CosineDecayRestarts with
 ``alpha != 0`` and ``m_mul != 1`` is composed cycle by cycle (at most 20000 cycles; with
 ``t_mul == 1`` the cycles end when ``m_mul**i`` underflows, else ValueError).
 """
@@ -87,19 +89,16 @@ def PolynomialDecay(initial_learning_rate: float, decay_steps: int,
                     end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
                     name: str = "PolynomialDecay") -> Any:
     """``(init - end)(1 - min(t, D)/D)**power + end`` (fastlr ``Polynomial``). With ``cycle``:
-    ``D' = D·max(1, ceil(t / D))`` and ``(init - end)(1 - t/D')**power + end`` — supported for
-    ``decay_steps == 1`` only (then ``init`` at t = 0 and ``end`` after); see the module
-    docstring."""
+    ``D' = D·max(1, ceil(t / D))`` and ``(init - end)(1 - t/D')**power + end`` (fastlr
+    ``CyclicPolynomial``: cycle k covers ``(k-1)·D < t <= k·D`` and ends at ``end`` exactly; the
+    cycle is found with exact integers, where keras' float32 ceil fails from t ≈ 2**24 on, see
+    the module docstring)."""
     lr = check_rate(initial_learning_rate, "initial_learning_rate")
     D = _steps_arg(decay_steps, "decay_steps")
     end = check_rate(end_learning_rate, "end_learning_rate")
     p = check_real(power, "power", low=0.0, low_open=True)
     if check_bool(cycle, "cycle"):
-        if D == 1:
-            return fastlr.PiecewiseConstant([1], [lr, end])
-        raise NotImplementedError(
-            "PolynomialDecay(cycle=True) stretches cycle k to k*decay_steps steps forever: fastlr "
-            "has no 'cyclic polynomial' family end + (init - end)(1 - t/(D max(1, ceil(t/D))))**p")
+        return fastlr.CyclicPolynomial(lr, end, D, p)
     return fastlr.Polynomial(lr, end, D, p)
 
 
@@ -176,7 +175,7 @@ CONSTRUCTORS: Dict[str, Any] = {name: globals()[name] for name in __all__}
 FASTLR_NAMES: Dict[str, Tuple[str, ...]] = {
     "ExponentialDecay": ("ExponentialDecay", "StepDecay"),
     "PiecewiseConstantDecay": ("PiecewiseConstant",),
-    "PolynomialDecay": ("Polynomial",),
+    "PolynomialDecay": ("Polynomial", "CyclicPolynomial"),
     "InverseTimeDecay": ("InverseTime",),
     "CosineDecay": ("CosineAnnealing", "Linear", "Join"),
     "CosineDecayRestarts": ("CosineRestarts", "Join", "Shifted", "Constant"),

@@ -901,7 +901,7 @@ def gen_keras():
     ids = Ids("keras")
     entries = []
 
-    def record(name, kw, boundaries, horizon, lr_dtype="float64"):
+    def record(name, kw, boundaries, horizon, lr_dtype="float64", steps_rng=None):
         # With x64 on, keras' JAX backend turns Python floats into float64 whatever floatx
         # says; the float32 group passes the rate(s) as np.float32 instead, which makes every
         # schedule compute in float32 like the default (x64 off, floatx float32) setup.
@@ -913,7 +913,7 @@ def gen_keras():
             if "values" in call_kw:
                 call_kw["values"] = [np.float32(x) for x in call_kw["values"]]
         sched = getattr(KS, name)(**call_kw)
-        steps = pick_steps(rng, boundaries, horizon, BIG)
+        steps = pick_steps(steps_rng or rng, boundaries, horizon, BIG)
         vals, dts = [], set()
         for t in steps:
             r = sched(np.int64(t))
@@ -971,6 +971,22 @@ def gen_keras():
                 ti *= tm
             record("CosineDecayRestarts", {"initial_learning_rate": v(), "first_decay_steps": fd,
                                            "t_mul": tm, "m_mul": mm, "alpha": a}, bd, fd, fx)
+
+    # PolynomialDecay(cycle=True) on a grid (added with fastlr.CyclicPolynomial, issue 9): after
+    # every entry above and with its own generator, so the entries above keep their steps. Steps
+    # stay <= 10**6: there keras' float32 ceil(t / D) is exact (past t/D ~ 2**24 it can fall one
+    # short, and 1 - t/D' < 0 gives NaN for fractional powers; see tests/test_compat_keras.py).
+    crng = random.Random(SEED + 55)
+    for fx, grid_ds, grid_p, grid_rates in [
+            ("float64", (1, 2, 3, 7, 1000), (0.5, 1.0, 2.0), ((0.1, 1e-4), (1.0, 0.0), (1e-3, 0.05))),
+            ("float32", (1, 3, 1000), (0.5, 1.0, 2.0), ((0.1, 1e-4), (1e-3, 0.05)))]:
+        for ds in grid_ds:
+            for p in grid_p:
+                for init, endv in grid_rates:
+                    record("PolynomialDecay", {"initial_learning_rate": init, "decay_steps": ds,
+                                               "end_learning_rate": endv, "power": p,
+                                               "cycle": True},
+                           [ds, 2 * ds, 3 * ds, 10 * ds, 999 * ds], ds, fx, steps_rng=crng)
 
     notes = ["backend: jax with jax_enable_x64=True; values: schedule(np.int64(t)); "
              "lr_dtype float64: rates passed as Python floats (float64 under x64); "
