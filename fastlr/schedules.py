@@ -1019,6 +1019,10 @@ class _RealCycles(Schedule):
             end = S + L
             nxt = -((-end) >> shift)     # ceil: the first step of the next cycle
             one = 1 << shift
+            if L.bit_length() - shift > 1023:   # L_i = L / 2**shift is past the largest float
+                raise ValueError(f"cycle_steps={p['cycle_steps']!r} with cycle_mult="
+                                 f"{p['cycle_mult']!r}: cycle {i} (starting at step {first}) is "
+                                 f"longer than the largest float; pass max_cycles <= {i}")
             yield (first, nxt - first, ((first << shift) - S) / one, L / one, S / one,
                    (S, L, shift))
             S, L, shift, first, i = end << em, L * m, shift + em, nxt, i + 1

@@ -445,3 +445,14 @@ def test_dask_zero_chunks_are_a_value_error():
             fd.sweep(s, 10, chunks=chunks)
     assert fd.sweep(s, 10, chunks=(1, 3)).compute().tobytes() == fastlr.sweep(s, 10).tobytes()
     assert fd.sweep(s, 10, chunks=(-1, 4)).compute().tobytes() == fastlr.sweep(s, 10).tobytes()
+
+
+@pytest.mark.parametrize("cls", [fastlr.CosineRestarts, fastlr.PolynomialRestarts])
+def test_real_cycle_longer_than_the_largest_float_is_a_value_error(cls):
+    """A cycle that starts below 2**63 but whose real length is past the float range (found by
+    the long fuzz run: OverflowError from the exact layout) is refused by name; one cycle less
+    is fine."""
+    with pytest.raises(ValueError, match=r"cycle_mult=1e\+308: cycle 1 .*max_cycles <= 1"):
+        cls(1.0, 2.0, cycle_mult=1e308, max_cycles=2)
+    s = cls(1.0, 2.0, cycle_mult=1e308, max_cycles=1)
+    assert s(0) == 1.0 and s(5) == 0.0
