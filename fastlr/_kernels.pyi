@@ -22,6 +22,9 @@ class Family(enum.IntEnum):
     POLY = 5
     INVTIME = 6
     TRI = 7
+    TANH = 8
+    SHAPE = 9
+    PRODUCT = 10
     CYCPOLY = 11
 
 class Op(enum.IntEnum):

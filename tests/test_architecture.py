@@ -126,6 +126,18 @@ def test_family_enum_and_layout_are_one_declaration():
         assert kernels.Column.INTS + len(ints) <= kernels.N_INT_COLUMNS
 
 
+def test_type_stub_lists_the_compiled_enums():
+    """fastlr/_kernels.pyi (what editors and type checkers see) names every Family and Op member
+    with its compiled value."""
+    stub = (Path(fastlr.__file__).parent / "_kernels.pyi").read_text()
+    for enum_cls in (kernels.Family, kernels.Op):
+        body = re.search(rf"^class {enum_cls.__name__}\(enum.IntEnum\):\n((?:    .*\n)+)", stub,
+                         re.M)
+        assert body, enum_cls.__name__
+        declared = dict(re.findall(r"^    (\w+) = (\d+)$", body.group(1), re.M))
+        assert declared == {m.name: str(int(m)) for m in enum_cls}, enum_cls.__name__
+
+
 def test_segments_are_built_by_name():
     with pytest.raises(TypeError, match="missing"):
         plan.segment(kernels.Family.EXP, lr=0.1)
