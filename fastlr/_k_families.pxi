@@ -441,9 +441,14 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         if kind == 1:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
+        elif kind == 2 and sgn < 0.0:
+            # x0 - kk is x0 + (-1) kk exactly: a multiply fewer per step, the same bits
+            for kk in range(m):
+                x = (x0 - <double>kk) * inv
+                out[done + kk] = <floating>(a + b * (x * x))
         elif kind == 2:
             for kk in range(m):
-                x = (x0 + sgn * <double>kk) * inv
+                x = (x0 + <double>kk) * inv
                 out[done + kk] = <floating>(a + b * (x * x))
         elif kind == 3:
             for kk in range(m):
@@ -627,13 +632,21 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                     ai = (a * post) * tab[(e & (_BLOCK - 1)) >> 6]
                     j = <int>(e & 63)
                     r = 64 - j if m - kk > 64 - j else m - kk
-                    for jj in range(r):
-                        out[k + done + kk + jj] = <floating>(
-                            base + (slope * (xs + sgn * <double>(kk + jj))) * (ai * gj[j + jj]))
+                    if sgn > 0.0:   # xs +- n: sgn n is exact, so the same bits without it
+                        for jj in range(r):
+                            out[k + done + kk + jj] = <floating>(
+                                base + (slope * (xs + <double>(kk + jj))) * (ai * gj[j + jj]))
+                    else:
+                        for jj in range(r):
+                            out[k + done + kk + jj] = <floating>(
+                                base + (slope * (xs - <double>(kk + jj))) * (ai * gj[j + jj]))
                     kk += r
+            elif sgn > 0.0:
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(base + (slope * (xs + <double>kk)) * scp)
             else:
                 for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * scp)
+                    out[k + done + kk] = <floating>(base + (slope * (xs - <double>kk)) * scp)
             done += m
         k += run
 
