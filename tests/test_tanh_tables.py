@@ -67,3 +67,13 @@ def test_tanh_fill_windows_scalars_gathers_agree(name):
         assert s(int(start + idx[3])) == full[idx[3]]
         np.testing.assert_array_equal(s.array(n, start=start, dtype=np.float32),
                                       full.astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_threads_give_the_serial_bytes(dtype):
+    s = fastlr.TanhDecay(0.1, 10**6, 1e-5)
+    start, n = 4000 - 17, 5 * 65536 + 123   # several parallel chunks, anchors crossed everywhere
+    want = s.fill(np.empty(n, dtype), start, threads=1)
+    for k in (2, 3, 4):
+        got = s.fill(np.full(n, np.nan, dtype), start, threads=k)
+        np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
