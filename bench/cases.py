@@ -202,7 +202,7 @@ CASES: List[Case] = [
     family_case(
         "tanh", fastlr.TanhDecay, R.tanh_decay,
         lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5),
-        _describe(fastlr.TanhDecay, "(0.1, total_steps=N, min_lr=1e-5): timm tanh, one exp/step"),
+        _describe(fastlr.TanhDecay, "(0.1, total_steps=N, min_lr=1e-5): timm tanh (exp tables, a division per step)"),
         tags=("catalogue",)),
     family_case(
         "cosine_restarts", fastlr.CosineRestarts, R.cosine_restarts,

@@ -96,7 +96,8 @@ ctypedef struct TriF:
     double gamma    # exp_range: scale = gamma**tau
 
 ctypedef struct TanhF:
-    double low      # v = low + amp / (1 + exp(2 (x0 + dx tau)))  (= low + amp (1 - tanh(x)) / 2)
+    double low      # v = low + amp / (1 + exp(2 (x0 + dx tau)))  (= low + amp (1 - tanh(x)) / 2);
+                    # tables: exp(2 dx 64 i), exp(2 dx j) for i, j < 64
     double amp
     double x0
     double dx
@@ -223,6 +224,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
         if g[0] < 1 or g[1] < 1 or g[0] > 2**51 or g[1] > 2**51 or g[2] < 0 or g[2] > 2:
             return f"TRI needs 1 <= up, down <= 2**51 and mode 0..2, got {g[0]}, {g[1]}, {g[2]}"
         need = 128 if g[2] == 2 else 0
+    elif fam == TANH:
+        need = 128
     elif fam == SHAPE:
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
@@ -471,9 +474,14 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         if kind == 1:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
+        elif kind == 2 and sgn < 0.0:
+            # x0 - kk is x0 + (-1) kk exactly: a multiply fewer per step, the same bits
+            for kk in range(m):
+                x = (x0 - <double>kk) * inv
+                out[done + kk] = <floating>(a + b * (x * x))
         elif kind == 2:
             for kk in range(m):
-                x = (x0 + sgn * <double>kk) * inv
+                x = (x0 + <double>kk) * inv
                 out[done + kk] = <floating>(a + b * (x * x))
         elif kind == 3:
             for kk in range(m):
@@ -657,13 +665,21 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                     ai = (a * post) * tab[(e & (_BLOCK - 1)) >> 6]
                     j = <int>(e & 63)
                     r = 64 - j if m - kk > 64 - j else m - kk
-                    for jj in range(r):
-                        out[k + done + kk + jj] = <floating>(
-                            base + (slope * (xs + sgn * <double>(kk + jj))) * (ai * gj[j + jj]))
+                    if sgn > 0.0:   # xs +- n: sgn n is exact, so the same bits without it
+                        for jj in range(r):
+                            out[k + done + kk + jj] = <floating>(
+                                base + (slope * (xs + <double>(kk + jj))) * (ai * gj[j + jj]))
+                    else:
+                        for jj in range(r):
+                            out[k + done + kk + jj] = <floating>(
+                                base + (slope * (xs - <double>(kk + jj))) * (ai * gj[j + jj]))
                     kk += r
+            elif sgn > 0.0:
+                for kk in range(m):
+                    out[k + done + kk] = <floating>(base + (slope * (xs + <double>kk)) * scp)
             else:
                 for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (slope * (xs + sgn * <double>kk)) * scp)
+                    out[k + done + kk] = <floating>(base + (slope * (xs - <double>kk)) * scp)
             done += m
         k += run
 
@@ -691,7 +707,7 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
     elif fam == TRI:
         _k_tri(out, tau, n, <const TriF*>d, <const TriI*>ints, tab)
     elif fam == TANH:
-        _k_tanh(out, tau, n, <const TanhF*>d)
+        _k_tanh(out, tau, n, <const TanhF*>d, tab)
     elif fam == SHAPE:
         _k_shape(out, tau, n, <const ShapeF*>d, <const ShapeI*>ints)
     elif fam == PRODUCT:
@@ -700,11 +716,55 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
         _k_cycpoly(out, tau, n, <const CycPolyF*>d, <const CycPolyI*>ints)
 
 
-cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f) noexcept nogil:
-    # 1 - tanh(x) = 2 / (1 + exp(2x)) without cancellation for large x; one exp per step
-    cdef int64_t k
-    for k in range(n):
-        out[k] = <floating>(f.low + f.amp / (1.0 + exp(2.0 * (f.x0 + f.dx * <double>(tau + k)))))
+cdef inline double _tanh_libm(const TanhF* f, int64_t t) noexcept nogil:
+    return f.low + f.amp / (1.0 + exp(2.0 * (f.x0 + f.dx * <double>t)))
+
+
+cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f,
+                  const double* tab) noexcept nogil:
+    # 1 - tanh(x) = 2 / (1 + exp(2x)) without cancellation for large x. exp(2 (x0 + dx tau)) as in
+    # _k_exp: (exp(2 (x0 + dx p0)) * exp(2 dx 64 i)) * exp(2 dx j) for tau = p0 + 64 i + j, p0 on
+    # the 4096-grid (libm at the anchor, the tables built with libm by plan.py), then a division
+    # per step. The relative error of E = exp(2x) is a few ulps plus |2x| ulps from rounding the
+    # argument (as with one libm exp per step), and 1 / (1 + E) does not amplify it. Rows whose
+    # anchor factor is not a normal double (|2x| past ~708 there), and steep rates whose tables
+    # leave the double range, take libm per step.
+    cdef const double* big = tab
+    cdef double small[64]   # a local copy: provably not aliased by `out`
+    cdef double lo = f.low, amp = f.amp, ea, ei
+    cdef int64_t k = 0, p, p0, q, run
+    cdef int i, j, m, jj
+    if fabs(f.dx) * 8064.0 > 700.0:
+        for k in range(n):
+            out[k] = <floating>_tanh_libm(f, tau + k)
+        return
+    for jj in range(64):
+        small[jj] = tab[64 + jj]
+    while k < n:
+        p = tau + k
+        p0 = p & ~(_BLOCK - 1)
+        q = p - p0
+        ea = exp(2.0 * (f.x0 + f.dx * <double>p0))
+        if not (ea >= 2.2250738585072014e-308 and ea <= 1.7976931348623157e308):
+            run = _BLOCK - q
+            if run > n - k:
+                run = n - k
+            for jj in range(<int>run):
+                out[k + jj] = <floating>_tanh_libm(f, p + jj)
+            k += run
+            continue
+        i = <int>(q >> 6)
+        j = <int>(q & 63)
+        while i < 64 and k < n:
+            ei = ea * big[i]
+            m = 64 - j
+            if m > n - k:
+                m = <int>(n - k)
+            for jj in range(m):
+                out[k + jj] = <floating>(lo + amp / (1.0 + ei * small[j + jj]))
+            k += m
+            i += 1
+            j = 0
 
 
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,

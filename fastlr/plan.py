@@ -50,7 +50,7 @@ def _families() -> Dict[Any, FamilySpec]:
         F.INVTIME: (("lr",), None),
         F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
                 else None),
-        F.TANH: (("low", "amp"), None),
+        F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
         F.SHAPE: (("low", "amp"), None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
         F.CYCPOLY: (("low", "amp"), None),
@@ -191,7 +191,8 @@ def triangular(base: float, amp: float, up: int, down: int, mode: int, gamma: fl
 
 def tanh_decay(low: float, amp: float, x0: float, dx: float,
                length: Optional[int] = None) -> Segment:
-    """low + amp (1 - tanh(x0 + dx tau)) / 2, evaluated as low + amp / (1 + exp(2 (x0 + dx tau)))."""
+    """low + amp (1 - tanh(x0 + dx tau)) / 2, evaluated as low + amp / (1 + exp(2 (x0 + dx tau))),
+    the exponential on tables as in :func:`exponential` (exp(2 dx 64 i), exp(2 dx j))."""
     return segment(F.TANH, length, low=low, amp=amp, x0=x0, dx=dx)
 
 

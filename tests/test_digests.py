@@ -67,6 +67,8 @@ def cases() -> dict:
         "exp_floor": C.ExponentialDecay(0.1, 1e-3, end_lr=1e-3),
         "onecycle_small_pct": C.OneCycle(0.1, 1000, pct_start=0.0005),
         "tanh": C.TanhDecay(0.1, 10**5, 1e-4),
+        # the whole curve inside the first window (the tables of issue 13 change its bits)
+        "tanh_curve": C.TanhDecay(0.1, 4000, 1e-4),
         "cosine_restarts": C.CosineRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40),
         "cosine_restarts_periodic": C.CosineRestarts(0.1, 777, min_lr=1e-4),
         "poly_restarts": C.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40,
