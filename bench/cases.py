@@ -167,8 +167,13 @@ CASES: List[Case] = [
         _describe(fastlr.InverseSqrt, "(0.1, warmup_steps=N/100)"), tags=("catalogue",)),
     family_case(
         "inverse_power", fastlr.InversePower, R.inverse_power,
+        lambda n: dict(lr=0.1, timescale=max(1, n // 100), power=0.7),
+        _describe(fastlr.InversePower, "(0.1, timescale=N/100, power=0.7): the power-law kernel"),
+        tags=("catalogue",)),
+    family_case(
+        "inverse_power_real", fastlr.InversePower, R.inverse_power,
         lambda n: dict(lr=0.1, timescale=max(1, n // 100) + 0.5, power=0.7),
-        _describe(fastlr.InversePower, "(0.1, timescale=N/100 + 0.5, power=0.7)"),
+        _describe(fastlr.InversePower, "(0.1, timescale=N/100 + 0.5, power=0.7): a pow per step"),
         tags=("catalogue",)),
     family_case(
         "inverse_time", fastlr.InverseTime, R.inverse_time,

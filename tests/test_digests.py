@@ -82,6 +82,7 @@ def cases() -> dict:
         "maximum": C.Maximum(C.InverseSqrt(0.1, 1000), C.Constant(1e-3)),
         "offset": C.Offset(C.ExponentialDecay(0.1 / 0.9, 2.3e-5), -0.01 / 0.9),
         "inverse_power": C.InversePower(0.1, 1000.5, 0.7),
+        "inverse_power_int": C.InversePower(0.1, 1000, 0.7),   # the power-law kernel
         # keras PolynomialDecay(cycle=True) (issue 9): linear, sqrt, integer, general powers
         "cyclic_poly1": C.CyclicPolynomial(0.1, 1e-4, 777, 1.0),
         "cyclic_poly_half": C.CyclicPolynomial(0.1, 0.0, 1000, 0.5),
