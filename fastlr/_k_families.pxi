@@ -456,7 +456,7 @@ cdef inline double _reverse_power(int64_t u, int64_t anchor, double inv, double 
     # (u / d2)**e for u = anchor - tau. Near x = u / d2 = 1, pow would multiply the rounding of x by
     # e (1e-12 for e = 5000): there exp(e * log1p(-tau / d2)) keeps -tau / d2 exact to an ulp. Near
     # x = 0, log1p(-tau / d2) is ill-conditioned instead and pow(x, e) is the accurate form.
-    if 2 * u >= anchor:
+    if u >= anchor - u:   # u >= anchor / 2 (as 2 u it would overflow once u > 2**62)
         return exp(e * log1p(-<double>(anchor - u) * inv))
     return pow(<double>u * inv, e)
 

@@ -599,6 +599,14 @@ def test_shape_kernel_small_powers_stay_accurate(s):
     assert_exact(s, T - 300, 300)
 
 
+# regression: the general power near x = 1 chose its accurate form (exp(p log1p(-t/T))) by testing
+# 2 u >= T, which overflowed once u = T - t > 2**62: pow(x, p) was used instead, 2.4e-13 of the
+# peak off at t = 10**6 for p = 5000 (found while adding CyclicPolynomial)
+@pytest.mark.parametrize("start", [0, 10**6, 2**40, 2**62 - 150])
+def test_general_power_near_one_with_a_horizon_past_2_62(start):
+    assert_exact(fastlr.Polynomial(1.0, 0.0, 2**63 - 1, 5000.0), start, 300)
+
+
 # ============================================================================ OneCycle, pct * T <= 1
 def torch_one_cycle(max_lr, T, pct, anneal="cos", div=25.0, final=1e4):
     torch = pytest.importorskip("torch")
