@@ -158,9 +158,22 @@ def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *
               length: Optional[int] = None, offset: int = 0) -> Segment:
     """low + amp * (u / scale)**power with u = anchor - tau (reverse) or u = tau."""
     kind = _POWER_KINDS.get(power, 0)
-    series = kind in (0, 4) and _binomial_series(power) is not None
+    coef = _binomial_series(power) if kind in (0, 4) else None
+    series = 0 if coef is None else _four_term_tier(power, coef)
     return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
-                   anchor=anchor, kind=kind, reverse=int(reverse), series=int(series))
+                   anchor=anchor, kind=kind, reverse=int(reverse), series=series)
+
+
+def _four_term_tier(p: float, coef: np.ndarray) -> int:
+    """The kernel's series flag: the smallest S in 13..16 for which four terms of the series of
+    (1 + r)**p are good to 1e-17 for |r| <= 1.016 / 2**S (the kernel then uses four terms on
+    sub-runs of u / 2**S steps once u >= 32 * 2**S), else 1 (six or ten terms only)."""
+    for S in range(13, 17):
+        bound = 1.016 / 2**S
+        tail = abs(coef[4]) * bound**4 / (1 - bound * max(1.0, abs(p)))
+        if tail <= 1e-17:
+            return S
+    return 1
 
 
 def _binomial_series(p: float, terms: int = 10, r_max: float = 1 / 64) -> Optional[np.ndarray]:
