@@ -658,7 +658,23 @@ class Scaled(Schedule):
         return plan.scale(self._params["inner"].segments(), self._params["factor"])
 
 
-class Product(Schedule):
+class _Pairwise(Schedule):
+    """Two schedules on the same step combined by one kernel operation (``_OP``): the base of
+    :class:`Product`, :class:`Sum` and :class:`Maximum` (one PRODUCT-family plan row each)."""
+
+    __slots__ = ()
+    _fields = (("a", "schedule"), ("b", "schedule"))
+    _OP: Any = None
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
+
+    def segments(self) -> list:
+        return [plan.combine(self._OP, self._params["a"].segments(),
+                             self._params["b"].segments())]
+
+
+class Product(_Pairwise):
     """``a(t) * b(t)``: the product of two schedules (torch's ``ChainedScheduler``, a multiplier
     applied to a schedule). What ``a * b`` builds for two schedules.
 
@@ -674,17 +690,11 @@ class Product(Schedule):
     """
 
     __slots__ = ()
-    _fields = (("a", "schedule"), ("b", "schedule"))
     _aliases = ("product", "chained")
-
-    def __init__(self, a: Any, b: Any) -> None:
-        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
-
-    def segments(self) -> list:
-        return [plan.product(self._params["a"].segments(), self._params["b"].segments())]
+    _OP = plan.Op.OP_PRODUCT
 
 
-class Sum(Schedule):
+class Sum(_Pairwise):
     """``a(t) + b(t)``: the sum of two schedules. What ``a + b`` builds for two schedules.
 
     Both terms run on the same step; the kernel fills each in float64 a chunk at a time (the
@@ -700,18 +710,11 @@ class Sum(Schedule):
     """
 
     __slots__ = ()
-    _fields = (("a", "schedule"), ("b", "schedule"))
     _aliases = ("sum", "add")
-
-    def __init__(self, a: Any, b: Any) -> None:
-        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
-
-    def segments(self) -> list:
-        return [plan.combine(plan.Op.OP_SUM, self._params["a"].segments(),
-                             self._params["b"].segments())]
+    _OP = plan.Op.OP_SUM
 
 
-class Maximum(Schedule):
+class Maximum(_Pairwise):
     """``max(a(t), b(t))``: the larger of two schedules at each step (a floor: timm's
     ``max(base_lr * f(t), lr_min)`` is ``Maximum(s, Constant(lr_min))``).
 
@@ -727,15 +730,8 @@ class Maximum(Schedule):
     """
 
     __slots__ = ()
-    _fields = (("a", "schedule"), ("b", "schedule"))
     _aliases = ("maximum", "max")
-
-    def __init__(self, a: Any, b: Any) -> None:
-        self._init(a=as_schedule(a, "a"), b=as_schedule(b, "b"))
-
-    def segments(self) -> list:
-        return [plan.combine(plan.Op.OP_MAX, self._params["a"].segments(),
-                             self._params["b"].segments())]
+    _OP = plan.Op.OP_MAX
 
 
 class Offset(Schedule):
