@@ -925,6 +925,29 @@ if st is not None:
 REL = 1e-13  # the accuracy contract: |fastlr - exact| <= 1e-13 * peak (float64)
 
 
+def bits(a) -> np.ndarray:
+    """An array's values as unsigned integers of the same width (bit-for-bit comparisons)."""
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint64 if a.dtype == np.float64 else np.uint32)
+
+
+def fixed_windows(s, n: int = 256, limit: int = 40) -> List[int]:
+    """Window starts around step 0, every breakpoint (and its local 64/4096 grid) and far out."""
+    starts = {0, 2**31 - n // 2, 2**40, 2**62 - n // 2, LAST_STEP - n + 1}
+    bps = breakpoints(s)
+    for i, b in enumerate(bps[:limit]):
+        starts.add(b - n // 2)
+        starts.update(a - n // 2 for a in local_anchors(b, bps[i + 1] if i + 1 < len(bps)
+                                                        else None)[:4])
+    return sorted({min(max(x, 0), LAST_STEP - n + 1) for x in starts})
+
+
+def check_exact_everywhere(s, n: int = 256, limit: int = 40) -> None:
+    """assert_exact on every window of fixed_windows."""
+    for start in fixed_windows(s, n, limit):
+        assert_exact(s, start, n)
+
+
 def assert_exact(s, start: int, n: int, rel: float = REL) -> None:
     """Every value of the window [start, start+n) within rel * peak of the exact value, where peak
     is the schedule's largest rate parameter (or the largest exact value in the window, when the

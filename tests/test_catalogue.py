@@ -41,14 +41,12 @@ QUICK = settings(max_examples=exact.examples(40), deadline=None, suppress_health
 
 REL = exact.REL
 assert_exact = exact.assert_exact
+bits = exact.bits
 
 
 def exact_float(s, t: int) -> float:
     return float(exact.oracle(s)(t))
 
-
-def bits(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).view(np.uint64 if a.dtype == np.float64 else np.uint32)
 
 
 # ============================================================================ accuracy (float64)

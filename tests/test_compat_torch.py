@@ -19,7 +19,6 @@ Tolerances (relative to the entry's peak, the largest |value|):
 from __future__ import annotations
 
 import json
-import math
 import random
 import warnings
 from pathlib import Path

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from mpmath import mp, mpf
 
 import fastlr
 import fastlr.reference as reference
@@ -32,11 +31,7 @@ PROPS = settings(max_examples=exact.examples(40), deadline=None, suppress_health
 
 
 assert_exact = exact.assert_exact
-
-
-def bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint64 if a.dtype == np.float64 else np.uint32)
+bits = exact.bits
 
 
 # ------------------------------------------------------------------------------ strategies

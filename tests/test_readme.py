@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
-import os
 import re
 import shlex
 import subprocess

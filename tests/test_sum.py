@@ -28,30 +28,15 @@ except ImportError:  # tests/ turned into a package
 LAST = exact.LAST_STEP
 REL = exact.REL
 assert_exact = exact.assert_exact
+bits, fixed_windows = exact.bits, exact.fixed_windows
+check_exact_everywhere = exact.check_exact_everywhere
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict:DeprecationWarning")
 PROPS = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
 C = fastlr
 
 
-def bits(a) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint64 if a.dtype == np.float64 else np.uint32)
 
-
-def fixed_windows(s, n=256, limit=40):
-    starts = {0, 2**31 - n // 2, 2**40, 2**62 - n // 2, LAST - n + 1}
-    bps = exact.breakpoints(s)
-    for i, b in enumerate(bps[:limit]):
-        starts.add(b - n // 2)
-        starts.update(a - n // 2 for a in exact.local_anchors(b, bps[i + 1] if i + 1 < len(bps)
-                                                                else None)[:4])
-    return sorted({min(max(x, 0), LAST - n + 1) for x in starts})
-
-
-def check_exact_everywhere(s, n=256, limit=40):
-    for start in fixed_windows(s, n, limit):
-        assert_exact(s, start, n)
 
 
 offsets = st.one_of(st.just(0.0), st.floats(-10.0, 10.0), st.sampled_from([-0.1, 1e-3, -1e-300]))
