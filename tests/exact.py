@@ -301,10 +301,10 @@ def real_cycle_starts(cycle_steps: float, cycle_mult: float, limit: int | None =
     return starts, lengths
 
 
-def _cosine_restarts(p):
-    hi, lo, decay, k = m(p["max_lr"]), m(p["min_lr"]), m(p["cycle_decay"]), p["k_decay"]
+def _real_cycle_locator(p):
+    """t -> (cycle i, position u = t - S_i, length L_i), exactly, for cycles of real length
+    cycle_steps * cycle_mult**i; (max_cycles laid out, 0, 1) past the last cycle."""
     K, L0, M = p["max_cycles"], Fraction(p["cycle_steps"]), Fraction(p["cycle_mult"])
-    kd = m(k)
     if M == 1:
         def locate(t):   # cycle i = floor(t / L0), exactly
             i = math.floor(Fraction(t) / L0)
@@ -317,6 +317,14 @@ def _cosine_restarts(p):
             if t - starts[i] >= lengths[i]:   # past the last cycle laid out (max_cycles)
                 return len(starts), 0, 1
             return i, t - starts[i], lengths[i]
+    return locate
+
+
+def _cosine_restarts(p):
+    hi, lo, decay, k = m(p["max_lr"]), m(p["min_lr"]), m(p["cycle_decay"]), p["k_decay"]
+    K = p["max_cycles"]
+    kd = m(k)
+    locate = _real_cycle_locator(p)
 
     def f(t):
         i, u, L = locate(t)
@@ -335,20 +343,9 @@ def _polynomial_restarts(p):
     -expm1(k log1p(-d / L_i)), which keeps its digits near the end (where a power < 1 magnifies
     them)."""
     hi, lo, decay = m(p["max_lr"]), m(p["min_lr"]), m(p["cycle_decay"])
-    K, L0, M = p["max_cycles"], Fraction(p["cycle_steps"]), Fraction(p["cycle_mult"])
+    K = p["max_cycles"]
     kd, pw = m(p["k_decay"]), m(p["power"])
-    if M == 1:
-        def locate(t):   # cycle i = floor(t / L0), exactly
-            i = math.floor(Fraction(t) / L0)
-            return i, t - i * L0, L0
-    else:
-        starts, lengths = real_cycle_starts(p["cycle_steps"], p["cycle_mult"], limit=K)
-
-        def locate(t):
-            i = bisect_right(starts, t) - 1
-            if t - starts[i] >= lengths[i]:   # past the last cycle laid out (max_cycles)
-                return len(starts), 0, 1
-            return i, t - starts[i], lengths[i]
+    locate = _real_cycle_locator(p)
 
     def f(t):
         i, u, L = locate(t)
