@@ -91,10 +91,11 @@ def tanh_decay(t: Any, max_lr: float, total_steps: int, min_lr: float = 0.0,
     return np.where(t >= total_steps, min_lr, v)
 
 
-def _real_cycles(t: Any, cycle_steps: float, cycle_mult: float):
-    """(cycle index i, position x in [0, 1] within it) of each step, for cycles of real length
-    L_i = cycle_steps * cycle_mult**i from S_i = L_0 + ... + L_{i-1} (starts in float64: a
-    reference, not exact at restarts)."""
+def _real_cycles(t: Any, cycle_steps: float, cycle_mult: float, max_cycles: Optional[int]):
+    """(cycle index i, position x in [0, 1] within it, past max_cycles?) of each step, for cycles
+    of real length L_i = cycle_steps * cycle_mult**i from S_i = L_0 + ... + L_{i-1} (starts in
+    float64: a reference, not exact at restarts); i is capped at max_cycles - 1 so that
+    cycle_decay**i stays finite where the value is min_lr anyway."""
     t = _steps(t).astype(np.float64)
     if cycle_mult == 1.0:
         i = np.floor(t / cycle_steps)
@@ -103,7 +104,10 @@ def _real_cycles(t: Any, cycle_steps: float, cycle_mult: float):
         i = np.floor(np.log1p(t * (cycle_mult - 1.0) / cycle_steps) / np.log(cycle_mult))
         start = cycle_steps * (cycle_mult**i - 1.0) / (cycle_mult - 1.0)
         length = cycle_steps * cycle_mult**i
-    return i, np.clip((t - start) / length, 0.0, 1.0)
+    past = np.zeros(t.shape, bool) if max_cycles is None else i >= max_cycles
+    if max_cycles is not None:
+        i = np.minimum(i, max_cycles - 1)
+    return i, np.clip((t - start) / length, 0.0, 1.0), past
 
 
 def cosine_restarts(t: Any, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
@@ -112,11 +116,9 @@ def cosine_restarts(t: Any, max_lr: float, cycle_steps: float, cycle_mult: float
     """Cycles of real length L_i = cycle_steps * cycle_mult**i from S_i = L_0 + ... + L_{i-1}:
     min_lr + (max_lr decay**i - min_lr) ½(1 + cos(π ((t - S_i) / L_i)**k)); min_lr after
     max_cycles cycles. (Cycle starts in float64: a reference, not exact at restarts.)"""
-    i, x = _real_cycles(t, cycle_steps, cycle_mult)
+    i, x, past = _real_cycles(t, cycle_steps, cycle_mult, max_cycles)
     v = min_lr + (max_lr * cycle_decay**i - min_lr) * 0.5 * (1.0 + np.cos(np.pi * x**k_decay))
-    if max_cycles is not None:
-        v = np.where(i >= max_cycles, min_lr, v)
-    return v
+    return np.where(past, min_lr, v)
 
 
 def polynomial_restarts(t: Any, max_lr: float, cycle_steps: float, cycle_mult: float = 1.0,
@@ -126,11 +128,9 @@ def polynomial_restarts(t: Any, max_lr: float, cycle_steps: float, cycle_mult: f
     """Cycles of real length L_i = cycle_steps * cycle_mult**i from S_i = L_0 + ... + L_{i-1}:
     min_lr + (max_lr decay**i - min_lr) (1 - ((t - S_i) / L_i)**k)**power; min_lr after
     max_cycles cycles. (Cycle starts in float64: a reference, not exact at restarts.)"""
-    i, x = _real_cycles(t, cycle_steps, cycle_mult)
+    i, x, past = _real_cycles(t, cycle_steps, cycle_mult, max_cycles)
     v = min_lr + (max_lr * cycle_decay**i - min_lr) * (1.0 - x**k_decay) ** power
-    if max_cycles is not None:
-        v = np.where(i >= max_cycles, min_lr, v)
-    return v
+    return np.where(past, min_lr, v)
 
 
 def warmup(t: Any, max_lr: float, warmup_steps: int, init_lr: float = 0.0) -> np.ndarray:
