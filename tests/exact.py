@@ -687,6 +687,16 @@ def examples(default: int) -> int:
     return int(os.environ.get("FASTLR_TEST_EXAMPLES", "0")) or default
 
 
+def props(default: int):
+    """The settings of the property tests: `examples(default)` examples, no deadline, and the
+    health checks that slow exact oracles and large draws trip suppressed."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=examples(default), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.data_too_large])
+
+
 
 # (shared by test_catalogue.py and test_compose.py; kept here because a conftest.py is off limits)
 try:

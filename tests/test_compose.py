@@ -9,7 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import fastlr
@@ -22,12 +22,11 @@ except ImportError:  # tests/ turned into a package
 
 LAST = exact.LAST_STEP
 REL = 1e-13
-SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 # When a hypothesis property fails, the hypothesis pytest plugin's report hook can trip a
 # DeprecationWarning (mypy_extensions.TypedDict) that filterwarnings=error turns into an
 # INTERNALERROR hiding the falsifying example; it is not about fastlr, so ignore it here.
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict:DeprecationWarning")
-PROPS = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
+PROPS = exact.props(40)
 
 
 assert_exact = exact.assert_exact
@@ -464,7 +463,7 @@ def _round_trips(s):
         np.testing.assert_array_equal(bits(other(probe)), bits(s(probe)))
 
 
-@settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
+@PROPS
 @given(s=composed)
 def test_composed_round_trips(s):
     _round_trips(s)

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from mpmath import mp, mpf
 
@@ -34,9 +34,8 @@ REL = exact.REL
 assert_exact = exact.assert_exact
 bits, fixed_windows = exact.bits, exact.fixed_windows
 check_exact_everywhere = exact.check_exact_everywhere
-SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict:DeprecationWarning")
-PROPS = settings(max_examples=exact.examples(40), deadline=None, suppress_health_check=SLOW_OK)
+PROPS = exact.props(40)
 
 
 
