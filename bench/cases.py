@@ -173,7 +173,7 @@ CASES: List[Case] = [
     family_case(
         "inverse_power_real", fastlr.InversePower, R.inverse_power,
         lambda n: dict(lr=0.1, timescale=max(1, n // 100) + 0.5, power=0.7),
-        _describe(fastlr.InversePower, "(0.1, timescale=N/100 + 0.5, power=0.7): a pow per step"),
+        _describe(fastlr.InversePower, "(0.1, timescale=N/100 + 0.5, power=0.7): a real timescale"),
         tags=("catalogue",)),
     family_case(
         "inverse_time", fastlr.InverseTime, R.inverse_time,

@@ -79,6 +79,8 @@ ctypedef struct PolyF:
     double amp
     double scale
     double power
+    double frac     # u = tau + frac (forward only; 0 <= frac < 1): a real offset, e.g. a timescale
+                    # that is not a whole number of steps
 
 ctypedef struct PolyI:
     int64_t anchor  # u = anchor - tau (reverse) or tau
@@ -220,6 +222,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
             return f"POLY needs anchor >= 0, kind 0..4, reverse 0/1 and series 0, 1 or 13..16, got {g[0]}, {g[1]}, {g[2]}, {g[3]}"
         if g[3] and g[1] not in (0, 4):
             return "POLY series tables serve kinds 0 and 4 only"
+        if g[2] and d[4] != 0.0:
+            return f"POLY's real offset frac is for forward segments only, got frac={d[4]!r} reversed"
         need = 10 if g[3] else 0
     elif fam == TRI:
         if g[0] < 1 or g[1] < 1 or g[0] > 2**51 or g[1] > 2**51 or g[2] < 0 or g[2] > 2:
@@ -463,16 +467,22 @@ cdef inline double _reverse_power(int64_t u, int64_t anchor, double inv, double 
 
 
 cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
-                       double inv, int64_t kind, double e, int64_t anchor) noexcept nogil:
-    # out[k] = a + b * g((u0 + sgn k) * inv) for k < n; u0 + n < 2**53 (exact in double).
-    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power.
+                       double inv, int64_t kind, double e, int64_t anchor, double fr) noexcept nogil:
+    # out[k] = a + b * g((u0 + sgn k + fr) * inv) for k < n; u0 + n < 2**53 (exact in double).
+    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power. A real
+    # offset fr (forward only) is added to the exact integer u0 + k: one rounding, whatever the
+    # window.
     cdef double x0 = <double>u0, x
     cdef int64_t done = 0
     cdef int kk, m
     while done < n:
         m = <int>(n - done if n - done < _CHUNK else _CHUNK)
         x0 = <double>u0 + sgn * <double>done
-        if kind == 1:
+        if fr != 0.0:
+            for kk in range(m):
+                out[done + kk] = <floating>(
+                    a + b * _poly_g(((x0 + <double>kk) + fr) * inv, kind, e))
+        elif kind == 1:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
         elif kind == 2 and sgn < 0.0:
@@ -502,8 +512,9 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
 
 cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
                   const double* coef) noexcept nogil:
-    # x = u / scale with u = anchor - tau (reverse) or u = tau;  v = low + amp * g(x), g by kind:
-    # 0: x**power, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u is an exact integer.
+    # x = u / scale with u = anchor - tau (reverse) or u = tau + frac;  v = low + amp * g(x), g by
+    # kind: 0: x**power, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u - frac is an exact integer; the
+    # anchors below are at integer steps t0 and take u0 = t0 + frac (one rounding, on the grid).
     #
     # With series (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
     # sqrt per step once u >= 512: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
@@ -517,7 +528,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     cdef int64_t S, H = 32, t1, cached = -1
     cdef bint deg9
     cdef bint rev = g.reverse != 0
-    cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, sgn, A, st, r, P
+    cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
     cdef double Ab = 0.0, stb = 0.0, e1, e2, e3
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
     cdef int kk, m
@@ -525,14 +536,14 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     if not g.series:
         u0 = anchor - tau if rev else tau
         if u0 <= _TWO53 - n and anchor <= _TWO53:
-            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor)
+            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr)
         else:
             for k in range(n):
                 if rev and kind == 0:
                     out[k] = <floating>(a + b * _reverse_power(u0 - k, anchor, inv, e))
                 else:
                     out[k] = <floating>(
-                        a + b * _poly_g(<double>(u0 + <int64_t>sgn * k) * inv, kind, e))
+                        a + b * _poly_g((<double>(u0 + <int64_t>sgn * k) + fr) * inv, kind, e))
         return
     c0, c1, c2, c3, c4 = coef[0], coef[1], coef[2], coef[3], coef[4]
     c5, c6, c7, c8, c9 = coef[5], coef[6], coef[7], coef[8], coef[9]
@@ -557,10 +568,10 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                 cached = t0
                 u0 = anchor - t0 if rev else t0
                 if kind == 4:
-                    Ab = b / sqrt(<double>u0 * inv)
+                    Ab = b / sqrt((<double>u0 + fr) * inv)
                 else:
-                    Ab = b * pow(<double>u0 * inv, e)
-                stb = sgn / <double>u0
+                    Ab = b * pow((<double>u0 + fr) * inv, e)
+                stb = sgn / (<double>u0 + fr)
                 H = 32
                 while H < G and (H << 1) <= (ub >> S):
                     H <<= 1
@@ -568,7 +579,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             r = <double>(t1 - t0) * stb
             A = Ab * (((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0)
             u0 = anchor - t1 if rev else t1
-            st = sgn / <double>u0
+            st = sgn / (<double>u0 + fr)
             # A (c0 + c1 r + c2 r**2 + c3 r**3) with r = j st, as a cubic in the exact j = t - t1
             # (c0 = 1): e_i = A c_i st**i, folded once per sub-run
             e1 = A * (c1 * st)
@@ -608,14 +619,15 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             run = n - k
         if u0 < 64 * G:
             # too close to 0 for the series: the direct formula (u < 2**53 here)
-            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor)
+            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
+                         fr)
             k += run
             continue
         if kind == 4:
-            A = b / sqrt(<double>u0 * inv)
+            A = b / sqrt((<double>u0 + fr) * inv)
         else:
-            A = b * pow(<double>u0 * inv, e)
-        st = sgn / <double>u0
+            A = b * pow((<double>u0 + fr) * inv, e)
+        st = sgn / (<double>u0 + fr)
         m = <int>run
         if deg9:
             for kk in range(m):

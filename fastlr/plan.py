@@ -155,13 +155,17 @@ _POWER_KINDS = {1.0: 1, 2.0: 2, 0.5: 3, -0.5: 4}   # powers with a cheaper form 
 
 
 def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *, reverse: bool,
-              length: Optional[int] = None, offset: int = 0) -> Segment:
-    """low + amp * (u / scale)**power with u = anchor - tau (reverse) or u = tau."""
+              length: Optional[int] = None, offset: int = 0, frac: float = 0.0) -> Segment:
+    """low + amp * (u / scale)**power with u = anchor - tau (reverse) or u = tau + frac (forward;
+    ``0 <= frac < 1``, a real offset)."""
+    if not 0.0 <= frac < 1.0 or (frac and reverse):
+        raise ValueError(f"power_law: frac must be in [0, 1) and only forward, got {frac!r}"
+                         f"{' reversed' if reverse else ''}")
     kind = _POWER_KINDS.get(power, 0)
     coef = _binomial_series(power) if kind in (0, 4) else None
     series = 0 if coef is None else _four_term_tier(power, coef)
     return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
-                   anchor=anchor, kind=kind, reverse=int(reverse), series=series)
+                   frac=float(frac), anchor=anchor, kind=kind, reverse=int(reverse), series=series)
 
 
 def _four_term_tier(p: float, coef: np.ndarray) -> int:

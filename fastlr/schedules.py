@@ -563,13 +563,13 @@ class InversePower(Schedule):
     as ``t**-power`` (timm WSD's ``stable_fn="power"``; ``power = 0.5`` is the "rsqrt" schedule of
     Big Vision with a real timescale). No horizon (``power == 0`` or ``lr == 0``: a constant).
 
-    A whole-number ``timescale`` (below 2**53; the common case: timm's default is the warmup
-    length) runs on the power-law kernel of :class:`InverseSqrt`: ``((t + τ) / τ)**-power`` on the
-    exact integer ``t + τ``, an anchored binomial series (no ``pow`` per step, ~0.8 ns/value).
-    A fractional ``timescale`` (and the last τ steps below 2**63) is computed in float64 as
-    ``lr * y**power`` with ``y = 1 / (1 + t / timescale)``, one ``pow`` per step (~24 ns/value):
-    the error is about ``power`` ulps of the value, within the 1e-13 x peak contract for powers up
-    to a few hundred.
+    Any ``timescale`` below 2**53 runs on the power-law kernel of :class:`InverseSqrt`:
+    ``(u / τ)**-power`` with ``u = (t + N) + f``, ``N = floor(τ)`` and ``f = τ - N`` (exact), an
+    anchored binomial series (no ``pow`` per step, ~0.8 ns/value); ``u`` is exact for a whole
+    timescale and one rounding from exact otherwise. A timescale of 2**53 or more, and the last N
+    steps below 2**63, are computed as ``lr * y**power`` with ``y = 1 / (1 + t / timescale)``, one
+    ``pow`` per step (~24 ns/value). The error is about ``power`` ulps of the value either way,
+    within the 1e-13 x peak contract for powers up to a few hundred.
 
     Parameters
     ----------
@@ -603,13 +603,17 @@ class InversePower(Schedule):
         # lr * pow(1 / (1 + t / tau), power): a power row under a product carrying lr (scalable)
         y = plan.combine(plan.Op.OP_POWER, [plan.inverse_time(1.0, 1.0 / tau)], [plan.const(e)])
         slow = plan.product([plan.const(lr)], [y])
-        if not (tau.is_integer() and tau < 2**53):
+        if tau >= 2**53:
             return [slow]
-        # a whole timescale: lr * ((t + tau) / tau)**-power is the POLY power law on the local
-        # step t + tau (anchored series, no pow per step) up to the step where t + tau would pass
-        # 2**63 - 1; the last tau steps keep the pow form
-        n = INT64_MAX + 1 - int(tau)
-        return [plan.power_law(0.0, lr, 0, tau, -e, reverse=False, offset=int(tau), length=n),
+        # lr * ((t + tau) / tau)**-power is the POLY power law on u = (t + N) + f, N = floor(tau),
+        # f = tau - N exactly (anchored series, no pow per step) up to the step where t + N would
+        # pass 2**63 - 1; the last N steps keep the pow form
+        whole = math.floor(tau)
+        if whole == 0:
+            return [plan.power_law(0.0, lr, 0, tau, -e, reverse=False, frac=tau)]
+        n = INT64_MAX + 1 - whole
+        return [plan.power_law(0.0, lr, 0, tau, -e, reverse=False, offset=whole,
+                               frac=tau - whole, length=n),
                 slow._replace(offset=n)]
 
 

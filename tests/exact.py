@@ -646,8 +646,10 @@ def breakpoints(schedule: Any, horizon: int = 2**63) -> List[int]:
     elif name == "Offset":
         pts += breakpoints(p["inner"], horizon)
     elif name == "InversePower":
-        pts += [x for x in (1, 2, math.ceil(p["timescale"]), 10 * math.ceil(p["timescale"]))
-                if x <= LAST_STEP]
+        tau = p["timescale"]
+        pts += [x for x in (1, 2, math.ceil(tau), 10 * math.ceil(tau)) if x <= LAST_STEP]
+        if 1 <= tau < 2**53:   # the power-law kernel hands the last floor(tau) steps to pow
+            pts.append(LAST_STEP + 1 - math.floor(tau))
     return sorted({x for x in pts if 0 <= x < min(horizon, 2**63)})
 
 

@@ -226,6 +226,14 @@ def test_a_hand_built_plan_is_checked_before_any_kernel_runs(family, ints, tab, 
         _hand_plan(family, ints, tab=tab)
 
 
+def test_a_reversed_power_law_refuses_a_real_offset():
+    # u = anchor - tau has no fraction: the kernel's reverse path (pow near x = 1 through log1p of
+    # the exact integer distance) would ignore it
+    with pytest.raises(ValueError, match="frac"):
+        _hand_plan(kernels.Family.POLY, (10, 0, 1, 0), floats=(0.0, 1.0, 10.0, 0.5, 0.25))
+    _hand_plan(kernels.Family.POLY, (0, 0, 0, 0), floats=(0.0, 1.0, 10.0, -0.5, 0.25))
+
+
 def test_a_plan_copies_its_tables():
     iseg = np.zeros((1, kernels.N_INT_COLUMNS), dtype=np.int64)
     dseg = np.zeros((1, kernels.N_FLOAT_COLUMNS))

@@ -28,6 +28,16 @@ CASES = {
                       lambda t: 0.1 * (1 + mpmath.mpf(t) / 1000) ** mpmath.mpf(-0.7)),
     "inverse_power1.3": (fastlr.InversePower(2.0, 77, 1.3),
                          lambda t: 2.0 * (1 + mpmath.mpf(t) / 77) ** mpmath.mpf(-1.3)),
+    # a real timescale: u = (t + floor(tau)) + frac, one rounding at each anchor
+    "inverse_power_real": (fastlr.InversePower(0.1, 1000.5, 0.7),
+                           lambda t: 0.1 * (1 + mpmath.mpf(t) / mpmath.mpf(1000.5))
+                           ** mpmath.mpf(-0.7)),
+    "inverse_power_frac_sqrt": (fastlr.InversePower(0.3, 0.37, 0.5),
+                                lambda t: 0.3 * (1 + mpmath.mpf(t) / mpmath.mpf(0.37))
+                                ** mpmath.mpf(-0.5)),
+    "inverse_power_odd": (fastlr.InversePower(1.0, 12345.678901, 1.6),
+                          lambda t: (1 + mpmath.mpf(t) / mpmath.mpf(12345.678901))
+                          ** mpmath.mpf(-1.6)),
 }
 
 
@@ -90,3 +100,29 @@ def test_tier_windows_scalars_gathers_threads_agree(name):
             ref.astype(np.float32).tobytes()
         for threads in (2, 3, 4):
             assert s.array(10000, start, threads=threads).tobytes() == ref.tobytes()
+
+
+def test_real_timescale_runs_on_the_power_law_kernel():
+    """A timescale that is not a whole number is the power-law kernel on u = (t + N) + f (N its
+    integer part, f its fraction), not a pow per step; the last N steps below 2**63 keep the pow
+    form, and the two agree across the switch."""
+    for tau, N in ((1000.5, 1000), (0.37, 0), (12345.678901, 12345)):
+        segs = fastlr.InversePower(0.1, tau, 0.7).segments()
+        poly = segs[0]
+        assert poly.family == plan.Family.POLY
+        p = dict(zip(plan.FAMILIES[plan.Family.POLY].floats, poly.floats))
+        assert p["frac"] == tau - N and poly.offset == N and p["scale"] == tau
+        assert len(segs) == (1 if N == 0 else 2)
+    s, exact = CASES["inverse_power_real"]
+    switch = 2**63 - 1000
+    got = s.array(64, switch - 32)
+    want = np.array([float(exact(t)) for t in range(switch - 32, switch + 32)])
+    assert np.abs(got - want).max() <= 2e-16 * 0.1
+
+
+def test_real_offset_is_forward_only():
+    with pytest.raises(ValueError, match="frac"):
+        plan.power_law(0.0, 1.0, 100, 100.0, 0.5, reverse=True, frac=0.5)
+    for bad in (-0.25, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="frac"):
+            plan.power_law(0.0, 1.0, 0, 100.0, -0.5, reverse=False, frac=bad)
