@@ -221,7 +221,7 @@ CASES: List[Case] = [
         lambda n: dict(max_lr=0.1, cycle_steps=n / 15 + 0.5, cycle_mult=2.0, min_lr=1e-5,
                        cycle_decay=0.9, power=0.5),
         _describe(fastlr.PolynomialRestarts, "(0.1, N/15 + 0.5, cycle_mult=2, cycle_decay=0.9, "
-                  "power=0.5): 4 cycles of real length, a pow per step"),
+                  "power=0.5): 4 cycles of real length, a sqrt per step"),
         tags=("catalogue",)),
     family_case(
         "cosine_k_decay", fastlr.CosineAnnealing, R.cosine_annealing,

@@ -257,15 +257,27 @@ cdef inline void _k_const(floating* out, int64_t n, const ConstF* f) noexcept no
         out[k] = v
 
 
+cdef inline void _iota(double* d) noexcept nogil:
+    # d[j] = j for j < 64: a kernel's local copy (provably not aliased by `out`). An exact step
+    # x0 + d[j] (x0 an integer-valued double below 2**53) costs one add per step where
+    # <double>(q + j) costs an integer add and a conversion, the slowest part of a vectorised
+    # ramp; the values are the same integers, so the bits are the same.
+    cdef int j
+    for j in range(64):
+        d[j] = <double>j
+
+
 cdef void _k_linear(floating* out, int64_t tau, int64_t n, const LinearF* f) noexcept nogil:
     # v = base + slope * tau * scale, evaluated as (base + (slope * tau0) * scale)
     # + (slope * (tau - tau0)) * scale with tau0 on the 4096-grid: a multiply-add per step from a
     # small exact integer, the same bits for any window. scale is 1 unless the slope would be
     # subnormal: then slope is the true slope * 2**600 and scale = 2**-600 (exact scalings), so tiny
     # rates keep full precision.
-    cdef double a = f.base, b = f.slope, sc = f.scale, base
+    cdef double a = f.base, b = f.slope, sc = f.scale, base, x0
+    cdef double iota[64]
     cdef int64_t k = 0, t, t0
-    cdef int kk, m, q
+    cdef int kk, m, q, j0, mm
+    _iota(iota)
     while k < n:
         t = tau + k
         t0 = t & ~(_BLOCK - 1)
@@ -273,8 +285,11 @@ cdef void _k_linear(floating* out, int64_t tau, int64_t n, const LinearF* f) noe
         m = <int>(_BLOCK - q) if n - k > _BLOCK - q else <int>(n - k)
         if sc == 1.0:
             base = a + b * <double>t0
-            for kk in range(m):
-                out[k + kk] = <floating>(base + b * <double>(q + kk))
+            for j0 in range(0, m, 64):
+                x0 = <double>(q + j0)
+                mm = m - j0 if m - j0 < 64 else 64
+                for kk in range(mm):
+                    out[k + j0 + kk] = <floating>(base + b * (x0 + iota[kk]))
         else:
             base = a + (b * <double>t0) * sc
             for kk in range(m):
@@ -529,9 +544,10 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     cdef bint deg9
     cdef bint rev = g.reverse != 0
     cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
-    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3
+    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
-    cdef int kk, m
+    cdef double iota[64]
+    cdef int kk, m, j0, mm
     sgn = -1.0 if rev else 1.0
     if not g.series:
         u0 = anchor - tau if rev else tau
@@ -547,6 +563,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
         return
     c0, c1, c2, c3, c4 = coef[0], coef[1], coef[2], coef[3], coef[4]
     c5, c6, c7, c8, c9 = coef[5], coef[6], coef[7], coef[8], coef[9]
+    _iota(iota)
     S = g.series     # 13..16: the four-term tier below is good to 1e-17 for |r| <= 1.016 / 2**S
     while k < n:
         t = tau + k
@@ -590,9 +607,12 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             if run > n - k:
                 run = n - k
             m = <int>run
-            for kk in range(m):
-                r = <double>(<int>q + kk)
-                out[k + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
+            for j0 in range(0, m, 64):
+                x0 = <double>(<int>q + j0)
+                mm = m - j0 if m - j0 < 64 else 64
+                for kk in range(mm):
+                    r = x0 + iota[kk]
+                    out[k + j0 + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
             k += run
             continue
         if ub >= 65536:
@@ -826,6 +846,33 @@ cdef void _k_tanh(floating* out, int64_t tau, int64_t n, const TanhF* f,
             j = 0
 
 
+cdef void _shape_linear_end(floating* out, int64_t d0, int64_t n, const ShapeF* f) noexcept nogil:
+    # out[k] = low + amp y**p, y = min(max(d, 0), end) / end, d = (d0 - k) + phase, p 1 or 0.5,
+    # |d0 - k| < 2**53 (exact in double): the bits of _k_shape's kind-2 loop for k_decay 1 (0
+    # where d <= 0, end / end = 1 where d >= end), without a libm call or a branch per step
+    cdef double iota[64]
+    cdef double lo = f.low, amp = f.amp, end = f.end, ph = f.phase, x0, r
+    cdef int64_t done = 0
+    cdef int j, m
+    _iota(iota)
+    while done < n:
+        m = <int>(n - done if n - done < 64 else 64)
+        x0 = <double>(d0 - done)
+        if f.p == 1.0:
+            for j in range(m):
+                r = (x0 - iota[j]) + ph
+                r = r if r > 0.0 else 0.0
+                r = r if r < end else end
+                out[done + j] = <floating>(lo + amp * (r / end))
+        else:
+            for j in range(m):
+                r = (x0 - iota[j]) + ph
+                r = r if r > 0.0 else 0.0
+                r = r if r < end else end
+                out[done + j] = <floating>(lo + amp * sqrt(r / end))
+        done += m
+
+
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                    const ShapeI* g) noexcept nogil:
     # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
@@ -843,6 +890,13 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     cdef int64_t k
     cdef double u, c, y, r
     cdef double half_pi = 1.5707963267948966
+    if g.kind == 2 and f.k == 1.0 and (f.p == 1.0 or f.p == 0.5) and -_TWO53 < g.rest - tau - n \
+            and g.rest - tau < _TWO53:
+        # timm's default PolyLRScheduler (k_decay 1, power 0.5 or 1): y = d / end clamped to
+        # [0, 1], its square root by sqrt (correctly rounded, as pow's 0.5 power is to within a
+        # hair), vectorised; d = (rest - tau - k) + phase from the exact integer as below
+        _shape_linear_end(out, g.rest - tau, n, f)
+        return
     for k in range(n):
         if g.kind == 2:
             r = <double>(g.rest - (tau + k)) + f.phase
@@ -854,7 +908,9 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                 y = r / f.end
             else:
                 y = -expm1(f.k * log1p(-(r / f.end)))
-            if f.p != 1.0:
+            if f.p == 0.5:
+                y = sqrt(y)     # as _shape_linear_end: the same bits for any window
+            elif f.p != 1.0:
                 y = pow(y, f.p)
             out[k] = <floating>(f.low + f.amp * y)
             continue

@@ -116,3 +116,21 @@ def test_shape_kind_2_segment():
     bad = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=4, frac=0.5)._replace(ints=(2, -1))
     with pytest.raises(ValueError, match="rest"):
         plan.compile_plan([bad])
+
+
+@pytest.mark.parametrize("power", [0.5, 1.0])
+def test_timm_default_path_is_window_independent(power):
+    """k_decay 1 with power 0.5 or 1 (timm's PolyLRScheduler defaults) runs a vectorised loop while
+    every distance of the window is below 2**53 in magnitude, the per-step loop otherwise: the
+    two give the same bits, so a window's values never depend on where it starts or how long it
+    is. Cycles of ~3e16 steps put 2**53 inside the first cycle."""
+    s = fastlr.PolynomialRestarts(0.1, 3.1e16 + 0.0, 1.5, 1e-4, 0.9, max_cycles=3, power=power)
+    cross = int(3.1e16) - 2**53          # d = 2**53 here
+    for start in (cross - 300, 0, int(3.1e16) - 200):
+        ref = np.array([s(t) for t in range(start, start + 600)])
+        assert s.array(600, start).tobytes() == ref.tobytes()
+        for a, n in ((start + 1, 37), (start + 299, 2), (start + 250, 350)):
+            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
+    small = fastlr.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40, power=power)
+    for start in (0, 990, 2490, 10**6):
+        assert_exact(small, start, 700)
