@@ -88,6 +88,8 @@ ctypedef struct PolyI:
     int64_t reverse # 0 or 1
     int64_t series  # 0: none; 1: the table holds binom(power, m), m < 10 (kinds 0 and 4); 13..16: that,
                     # and four terms are good to 1e-17 for |r| <= 1.016 / 2**series (see _k_poly)
+    int64_t shift   # with series: the anchor grid's scale gs in 10..16 (10 unless |power| is large;
+                    # see _k_poly): ten terms for |r| <= 2**(4 - gs), six for |r| < 1.1e-3 2**(10 - gs)
 
 ctypedef struct InvTimeF:
     double lr       # v = lr / (1 + rate tau)
@@ -222,6 +224,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
             return f"POLY needs anchor >= 0, kind 0..4, reverse 0/1 and series 0, 1 or 13..16, got {g[0]}, {g[1]}, {g[2]}, {g[3]}"
         if g[3] and g[1] not in (0, 4):
             return "POLY series tables serve kinds 0 and 4 only"
+        if g[3] and not 10 <= g[4] <= 16:
+            return f"POLY with series needs shift 10..16, got {g[4]}"
         if g[2] and d[4] != 0.0:
             return f"POLY's real offset frac is for forward segments only, got frac={d[4]!r} reversed"
         need = 10 if g[3] else 0
@@ -536,11 +540,12 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
     # with m <= 9 and |r| <= 1/64 (anchors every 8 or 64 steps, u0 >= 512 or 4096) while
     # u < 2**16 at the 4096-block start, then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096
-    # steps, growing with u); below u0 = 512 the direct formula. The grid depends on the step
-    # only, so every window gives the same bits; both truncation errors are below 1e-17 (checked
-    # when the plan is built).
+    # steps, growing with u); below u0 = 512 the direct formula. These are the thresholds of
+    # shift gs = 10; a large |power| takes a larger gs (every threshold above times 2**(gs - 10),
+    # every |r| bound divided by it). The grid depends on the step only, so every window gives the
+    # same bits; both truncation errors are below 1e-17 (checked when the plan is built).
     cdef int64_t anchor = g.anchor, kind = g.kind, k = 0, t, t0, tb, u0, ub, q, run, G
-    cdef int64_t S, H = 32, t1, cached = -1
+    cdef int64_t S, H = 32, t1, cached = -1, gs = g.shift, ds = g.shift - 4
     cdef bint deg9
     cdef bint rev = g.reverse != 0
     cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
@@ -578,7 +583,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             # step: fewer operations per step than six terms, the same grid for every window
             # (A_0, A_1 and the cubic's coefficients depend on the anchor and sub-anchor only)
             G = 64
-            while G < _BLOCK and (G << 1) <= (ub >> 10):
+            while G < _BLOCK and (G << 1) <= (ub >> gs):
                 G <<= 1
             t0 = t & ~(G - 1)
             if t0 != cached:
@@ -586,6 +591,8 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                 u0 = anchor - t0 if rev else t0
                 if kind == 4:
                     Ab = b / sqrt((<double>u0 + fr) * inv)
+                elif rev and gs > 10:
+                    Ab = b * _reverse_power(u0, anchor, inv, e)
                 else:
                     Ab = b * pow((<double>u0 + fr) * inv, e)
                 stb = sgn / (<double>u0 + fr)
@@ -615,21 +622,23 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                     out[k + j0 + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
             k += run
             continue
-        if ub >= 65536:
-            # anchors every G = 2**floor(log2(ub / 1024)) steps (64 ... 4096), so |r| < 1.1e-3 and
-            # six terms of the series suffice; an anchor per G steps amortises its pow/sqrt
+        if ub >= (<int64_t>64 << gs):
+            # anchors every G = 2**floor(log2(ub / 2**gs)) steps (64 ... 4096), so
+            # |r| < 1.1e-3 * 2**(10 - gs) and six terms of the series suffice; an anchor per G steps
+            # amortises its pow/sqrt (gs = 10: from u = 65536 on; larger for large |power|)
             G = 64
-            while G < _BLOCK and (G << 1) <= (ub >> 10):
+            while G < _BLOCK and (G << 1) <= (ub >> gs):
                 G <<= 1
             t0 = t & ~(G - 1)
             deg9 = False
         else:
-            # 10 terms, |r| <= 1/64: anchors every 64 steps while u >= 4096 there, every 8 steps
-            # while u >= 512 (an anchor per 8 steps still beats a pow per step)
+            # 10 terms, |r| <= 2**-ds (ds = gs - 4; 1/64 for gs = 10): anchors every 64 steps while
+            # u >= 64 * 2**ds there, every 8 steps while u >= 8 * 2**ds (an anchor per 8 steps
+            # still beats a pow per step)
             t0 = t & ~(<int64_t>63)
             G = 64
             deg9 = True
-            if (anchor - t0 if rev else t0) < 4096:
+            if (anchor - t0 if rev else t0) < (<int64_t>64 << ds):
                 t0 = t & ~(<int64_t>7)
                 G = 8
         u0 = anchor - t0 if rev else t0
@@ -637,7 +646,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
         run = G - q
         if run > n - k:
             run = n - k
-        if u0 < 64 * G:
+        if u0 < (G << ds):
             # too close to 0 for the series: the direct formula (u < 2**53 here)
             _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
                          fr)
@@ -645,6 +654,10 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             continue
         if kind == 4:
             A = b / sqrt((<double>u0 + fr) * inv)
+        elif rev and gs > 10:
+            # a large power (gs > 10: power >= 7 counting down) multiplies the rounding of
+            # x = u0 / d2 near 1 by the power: the anchor goes through log1p as the direct path
+            A = b * _reverse_power(u0, anchor, inv, e)
         else:
             A = b * pow((<double>u0 + fr) * inv, e)
         st = sgn / (<double>u0 + fr)

@@ -46,7 +46,8 @@ def _families() -> Dict[Any, FamilySpec]:
         F.EXP: (("lr",), lambda p: kernels.exp_tables(p["rate"])),
         F.PLATEAU: (("lr",), lambda p: kernels.power_tables(p["rate"]) if p["kind"] == 0 else None),
         F.COS2: (("low", "peak"), lambda p: kernels.angle_tables(p["w"])),
-        F.POLY: (("low", "amp"), lambda p: _binomial_series(p["power"]) if p["series"] else None),
+        F.POLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
+                 else None),
         F.INVTIME: (("lr",), None),
         F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
                 else None),
@@ -162,10 +163,11 @@ def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *
         raise ValueError(f"power_law: frac must be in [0, 1) and only forward, got {frac!r}"
                          f"{' reversed' if reverse else ''}")
     kind = _POWER_KINDS.get(power, 0)
-    coef = _binomial_series(power) if kind in (0, 4) else None
-    series = 0 if coef is None else _four_term_tier(power, coef)
+    shift = _series_shift(power) if kind in (0, 4) else None
+    series = 0 if shift is None else _four_term_tier(power, _binomial_series(power))
     return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
-                   frac=float(frac), anchor=anchor, kind=kind, reverse=int(reverse), series=series)
+                   frac=float(frac), anchor=anchor, kind=kind, reverse=int(reverse), series=series,
+                   shift=10 if shift is None else shift)
 
 
 def _four_term_tier(p: float, coef: np.ndarray) -> int:
@@ -180,20 +182,36 @@ def _four_term_tier(p: float, coef: np.ndarray) -> int:
     return 1
 
 
-def _binomial_series(p: float, terms: int = 10, r_max: float = 1 / 64) -> Optional[np.ndarray]:
-    """binom(p, m) for m < terms, if the truncated series of (1 + r)**p is good to 1e-17 for
-    |r| <= r_max (the kernel's bound); None otherwise (the kernel then calls pow per step)."""
+def _tail(coef: Sequence[float], p: float, terms: int, bound: float) -> float:
+    """A bound on the series of (1 + r)**p past `terms` terms for |r| <= bound: the next term over
+    one minus the ratio of consecutive terms' bound (|binom(p, m+1) / binom(p, m)| <= max(1, |p|)
+    for m >= terms)."""
+    if bound * max(1.0, abs(p)) >= 0.5:
+        return math.inf
+    return abs(coef[terms]) * bound**terms / (1 - bound * max(1.0, abs(p)))
+
+
+def _series_shift(p: float) -> Optional[int]:
+    """The kernel's grid scale gs (10 ... 16) for the power p: the smallest for which ten terms of
+    the series of (1 + r)**p are good to 1e-17 for |r| <= 2**(4 - gs) and six terms for
+    |r| <= 1.1e-3 * 2**(10 - gs) (the kernel's bounds); None if none is (the kernel then calls
+    pow per step). gs = 10 for |p| below ~2 (the grid of before); larger powers get denser
+    anchors and a later start of the six-term regime."""
+    coef = _binomial_series(p)
+    for gs in range(10, 17):
+        tails = (_tail(coef, p, 10, 2.0 ** (4 - gs)), _tail(coef, p, 6, 1.1e-3 * 2.0 ** (10 - gs)))
+        if all(math.isfinite(x) and x <= 1e-17 for x in tails):
+            return gs
+    return None
+
+
+def _binomial_series(p: float, terms: int = 10) -> np.ndarray:
+    """binom(p, m) for m <= terms: the kernel's table holds the first ten (m < 10); the last one
+    bounds the truncation error."""
     coef = [1.0]
     for m in range(1, terms + 1):
         coef.append(coef[-1] * (p - m + 1) / m)
-    # both regimes of the kernel: 10 terms for |r| <= 1/64, 6 terms for |r| <= 1.1e-3
-    for n_terms, bound in ((terms, r_max), (6, 1.1e-3)):
-        if bound * max(1.0, abs(p)) >= 0.5:
-            return None
-        tail = abs(coef[n_terms]) * bound**n_terms / (1 - bound * max(1.0, abs(p)))
-        if not math.isfinite(tail) or tail > 1e-17:
-            return None
-    return np.array(coef[:terms])
+    return np.array(coef)
 
 
 def inverse_time(lr: float, rate: float, length: Optional[int] = None) -> Segment:

@@ -126,3 +126,88 @@ def test_real_offset_is_forward_only():
     for bad in (-0.25, 1.0, float("nan")):
         with pytest.raises(ValueError, match="frac"):
             plan.power_law(0.0, 1.0, 0, 100.0, -0.5, reverse=False, frac=bad)
+
+
+# Large powers (|power| >= 2 counting up, >= 7 counting down): the series with a denser grid
+# (shift gs > 10: six terms from u = 64 * 2**gs on, ten terms with anchors every 64 / 8 steps from
+# u = 64 / 8 * 2**(gs - 4), the direct formula below), not a pow per step.
+LARGE = {
+    "inverse_power2": (fastlr.InversePower(0.1, 1000, 2.0),
+                       lambda t: 0.1 * (1 + mpmath.mpf(t) / 1000) ** -2),
+    "inverse_power5_real": (fastlr.InversePower(0.1, 333.25, 5.0),
+                            lambda t: 0.1 * (1 + mpmath.mpf(t) / mpmath.mpf(333.25)) ** -5),
+    "inverse_power20": (fastlr.InversePower(3.0, 10**5, 20.0),
+                        lambda t: 3.0 * (1 + mpmath.mpf(t) / 10**5) ** -20),
+    "poly7": (fastlr.Polynomial(0.1, 1e-5, 3 * 10**6, 7.0),
+              lambda t: mpmath.mpf(1e-5) + (mpmath.mpf(0.1) - mpmath.mpf(1e-5))
+              * (1 - mpmath.mpf(min(t, 3 * 10**6)) / (3 * 10**6)) ** 7),
+    "poly20": (fastlr.Polynomial(1.0, 0.0, 2**40 + 7, 20.0),
+               lambda t: (1 - mpmath.mpf(t) / (2**40 + 7)) ** 20),
+    "poly200": (fastlr.Polynomial(1.0, 0.0, 10**8, 200.0),
+                lambda t: (1 - mpmath.mpf(min(t, 10**8)) / 10**8) ** 200),
+}
+
+
+def _shift(s):
+    return [seg.ints[4] for seg in s.segments() if seg.family == plan.Family.POLY][0]
+
+
+def _large_steps(s, rng):
+    gs = _shift(s)
+    ds = gs - 4
+    horizon = s.params.get("total_steps")
+    offset = [seg.offset for seg in s.segments() if seg.family == plan.Family.POLY][0]
+    pts = []
+    for u in (8 << ds, 64 << ds, 64 << gs, 32 << 16):
+        t = horizon - u if horizon else u - offset
+        pts += [t + d for d in (-65, -9, -8, -1, 0, 1, 7, 8, 63, 64, 4095, 4096)]
+    top = horizon if horizon else 2**50
+    pts += rng.integers(0, top, 1500).tolist() + list(range(0, 600, 3))
+    if horizon:
+        pts += (horizon - rng.integers(1, 2**16, 500)).tolist()
+    return sorted({t for t in pts if 0 <= t < 2**62})
+
+
+def test_large_powers_get_a_series():
+    assert {name: _shift(s) for name, (s, _) in LARGE.items()} == {
+        "inverse_power2": 11, "inverse_power5_real": 11, "inverse_power20": 13, "poly7": 11,
+        "poly20": 13, "poly200": 16}
+    for name, (s, _) in LARGE.items():
+        assert _tier(s)[0] != 0, name          # the series runs (0: a pow per step)
+    # the powers of before keep the grid of before (the same bits: tests/data/digests.json)
+    assert _shift(fastlr.Polynomial(0.1, 0.0, 10**6, 0.9)) == 10
+    assert _shift(fastlr.InversePower(0.1, 100, 1.75)) == 10
+    # past what any grid serves: a pow per step, as before
+    assert plan._series_shift(5000.0) is None and plan._series_shift(-5000.0) is None
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_large_powers_are_exact_to_the_contract(name):
+    s, exact = LARGE[name]
+    steps = np.array(_large_steps(s, np.random.default_rng(11)), dtype=np.int64)
+    got = s(steps)
+    want = np.array([float(exact(int(t))) for t in steps])
+    peak = float(max(abs(want).max(), s(0)))
+    err = np.abs(got - want).max() / peak
+    # InversePower's x = 1 + t / tau carries its rounding into the power, as the pow per step of
+    # before did: ~power * 1.1e-16 (measured 2.8e-16 .. 3.6e-15; pow per step 3.7e-15 at power 20)
+    power = s.params["power"]
+    bound = 2e-16 * max(1.0, power) if name.startswith("inverse") else 3e-16
+    assert err <= bound, (name, err, bound)
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_large_powers_windows_scalars_threads_agree(name):
+    s, _ = LARGE[name]
+    gs = _shift(s)
+    horizon = s.params.get("total_steps")
+    for u in (8 << (gs - 4), 64 << (gs - 4), 64 << gs):
+        start = max(0, (horizon - u if horizon else u) - 3000)
+        ref = s.array(6000, start, threads=1)
+        for a, n in ((start + 1, 2999), (start + 4095, 65), (start + 37, 5000)):
+            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
+        idx = np.arange(start, start + 6000, 89, dtype=np.int64)
+        assert s(idx).tobytes() == ref[::89].tobytes()
+        assert s.array(6000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
+        for threads in (2, 3):
+            assert s.array(6000, start, threads=threads).tobytes() == ref.tobytes()
