@@ -447,8 +447,8 @@ class Polynomial(Schedule):
     (optax ``polynomial_schedule``, torch ``PolynomialLR`` with ``end_lr = 0``); ``end_lr`` from
     ``t = T`` on. ``1 - t/T`` is formed as ``(T - t) / T`` from exact integers, so fractional
     powers stay accurate near the end. Powers 1, 2 and 0.5 are a multiply or a ``sqrt`` per step;
-    any other power up to a few thousand runs on an anchored binomial series (a ``pow`` per 64 to
-    4096 steps, denser anchors for powers of 7 and more), larger ones on a ``pow`` per step.
+    any other power up to 257 runs on an anchored binomial series (a ``pow`` per 64 to 4096
+    steps, denser anchors for powers of 7 and more), larger ones on a ``pow`` per step.
 
     Parameters
     ----------
@@ -567,7 +567,7 @@ class InversePower(Schedule):
 
     Any ``timescale`` below 2**53 runs on the power-law kernel of :class:`InverseSqrt`:
     ``(u / τ)**-power`` with ``u = (t + N) + f``, ``N = floor(τ)`` and ``f = τ - N`` (exact), an
-    anchored binomial series (no ``pow`` per step, ~0.8 ns/value; powers of 2 and more on a
+    anchored binomial series (no ``pow`` per step, ~0.8 ns/value; powers 2 ... 252 on a
     denser grid of anchors, ~1.2 ns/value); ``u`` is exact for a whole timescale and one rounding
     from exact otherwise. A timescale of 2**53 or more, and the last N
     steps below 2**63, are computed as ``lr * y**power`` with ``y = 1 / (1 + t / timescale)``, one
