@@ -150,6 +150,8 @@ ctypedef struct CycPolyI:
     int64_t period  # D >= 1: cycle k covers (k-1) D < tau <= k D (tau = 0 in cycle 1)
     int64_t kind    # x**power by: 0 pow, 1 n multiplications (integer power n), 2 sqrt
     int64_t n       # kind 1: the integer power, 0 ... 16
+    int64_t series  # kind 0: as PolyI.series (the table holds binom(power, m), m < 10): each cycle
+    int64_t shift   # of more than _CYC_SMALL steps runs _k_poly's anchored series; 0: pow per step
 
 
 def family_layout():
@@ -244,6 +246,9 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == CYCPOLY:
         if g[0] < 1 or g[1] < 0 or g[1] > 2 or (g[1] == 1 and (g[2] < 0 or g[2] > 16)):
             return f"CYCPOLY needs period >= 1, kind 0..2 and (kind 1) 0 <= n <= 16, got {g[0]}, {g[1]}, {g[2]}"
+        if g[3] and (g[1] != 0 or not (g[3] == 1 or 13 <= g[3] <= 16) or not 10 <= g[4] <= 16):
+            return f"CYCPOLY series needs kind 0, series 1 or 13..16 and shift 10..16, got {g[1]}, {g[3]}, {g[4]}"
+        need = 10 if g[3] else 0
     # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
         return f"tables needed at [{seg[TAB]}, {seg[TAB] + need}) of a table array of {ntab}"
@@ -486,9 +491,11 @@ cdef inline double _reverse_power(int64_t u, int64_t anchor, double inv, double 
 
 
 cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
-                       double inv, int64_t kind, double e, int64_t anchor, double fr) noexcept nogil:
+                       double inv, int64_t kind, double e, int64_t anchor, double fr,
+                       bint near1) noexcept nogil:
     # out[k] = a + b * g((u0 + sgn k + fr) * inv) for k < n; u0 + n < 2**53 (exact in double).
-    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power. A real
+    # A general power of x = u / d2 counting down (reverse) goes through _reverse_power when
+    # near1 (d2 == anchor: x = 1 at u = anchor), else pow. A real
     # offset fr (forward only) is added to the exact integer u0 + k: one rounding, whatever the
     # window.
     cdef double x0 = <double>u0, x
@@ -519,7 +526,7 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         elif kind == 4:
             for kk in range(m):
                 out[done + kk] = <floating>(a + b / sqrt((x0 + sgn * <double>kk) * inv))
-        elif sgn < 0.0:
+        elif sgn < 0.0 and near1:
             for kk in range(m):
                 out[done + kk] = <floating>(
                     a + b * _reverse_power(u0 - done - kk, anchor, inv, e))
@@ -548,6 +555,9 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     cdef int64_t S, H = 32, t1, cached = -1, gs = g.shift, ds = g.shift - 4
     cdef bint deg9
     cdef bint rev = g.reverse != 0
+    # counting down to x = 1 at u = anchor (Polynomial: scale == anchor) the log1p form serves near
+    # x = 1; a cycle of CyclicPolynomial past the first has scale k D > anchor D, x <= 1/2: pow
+    cdef bint near1 = rev and <double>g.anchor == f.scale
     cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
     cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
@@ -557,10 +567,10 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     if not g.series:
         u0 = anchor - tau if rev else tau
         if u0 <= _TWO53 - n and anchor <= _TWO53:
-            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr)
+            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr, near1)
         else:
             for k in range(n):
-                if rev and kind == 0:
+                if near1 and kind == 0:
                     out[k] = <floating>(a + b * _reverse_power(u0 - k, anchor, inv, e))
                 else:
                     out[k] = <floating>(
@@ -591,7 +601,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                 u0 = anchor - t0 if rev else t0
                 if kind == 4:
                     Ab = b / sqrt((<double>u0 + fr) * inv)
-                elif rev and gs > 10:
+                elif near1 and gs > 10:
                     Ab = b * _reverse_power(u0, anchor, inv, e)
                 else:
                     Ab = b * pow((<double>u0 + fr) * inv, e)
@@ -649,12 +659,12 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
         if u0 < (G << ds):
             # too close to 0 for the series: the direct formula (u < 2**53 here)
             _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
-                         fr)
+                         fr, near1)
             k += run
             continue
         if kind == 4:
             A = b / sqrt((<double>u0 + fr) * inv)
-        elif rev and gs > 10:
+        elif near1 and gs > 10:
             # a large power (gs > 10: power >= 7 counting down) multiplies the rounding of
             # x = u0 / d2 near 1 by the power: the anchor goes through log1p as the direct path
             A = b * _reverse_power(u0, anchor, inv, e)
@@ -805,7 +815,7 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
     elif fam == PRODUCT:
         _k_product(out, tau, n, seg, d, tables)
     elif fam == CYCPOLY:
-        _k_cycpoly(out, tau, n, <const CycPolyF*>d, <const CycPolyI*>ints)
+        _k_cycpoly(out, tau, n, <const CycPolyF*>d, <const CycPolyI*>ints, tab)
 
 
 cdef inline double _tanh_libm(const TanhF* f, int64_t t) noexcept nogil:
@@ -1040,7 +1050,7 @@ cdef inline double _cycpoly_first(int64_t r, int64_t D, double inv, double e) no
 
 
 cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
-                     const CycPolyI* g) noexcept nogil:
+                     const CycPolyI* g, const double* coef) noexcept nogil:
     # keras' PolynomialDecay(cycle=True): cycle k >= 1 covers the steps (k-1) D < tau <= k D (and
     # tau = 0, with k = 1) and decays over its own horizon H = k D:
     #     v = low + amp x**power,  x = 1 - tau / H = r / H,  r = k D - tau in [0, D - 1]
@@ -1052,6 +1062,10 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     # sqrt or pow per step otherwise. At tau = k D, r = 0 and x = 0 exactly: the value is low.
     # Cycle 1 with a general power near x = 1 goes through _cycpoly_first (exp(power
     # log1p(-tau / D)), accurate for huge powers); for k >= 2, x <= 1/2 and pow is accurate.
+    # With series (a general power the binomial series serves) each cycle of more than _CYC_SMALL
+    # steps is _k_poly counting down: anchor D, local step D - r (the grid is the cycle's own),
+    # scale k D (the same double as here), so x, its anchors and the log1p form of cycle 1 are
+    # _k_poly's; no pow per step.
     # Every value depends on tau alone (r, k and the order of the operations), so any window gives
     # the same bits.
     cdef int64_t D = g.period, kind = g.kind, npow = g.n
@@ -1060,6 +1074,8 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     cdef double yb[_CYC_CHUNK]
     cdef int64_t k = 0, c, r, run, done
     cdef int kk, m
+    cdef PolyF pf
+    cdef PolyI pg
     if n <= 0:
         return
     if D == 1:
@@ -1103,6 +1119,14 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     while k < n:
         # the steps with r, r - 1, ..., 0 of cycle c (r = D only at tau = 0, in cycle 1)
         run = n - k if r >= n - k else r + 1   # (r + 1 overflows for r = D = 2**63 - 1)
+        if kind == 0 and g.series:
+            pf.low, pf.amp, pf.scale, pf.power, pf.frac = a, b, <double>c * <double>D, e, 0.0
+            pg.anchor, pg.kind, pg.reverse, pg.series, pg.shift = D, 0, 1, g.series, g.shift
+            _k_poly(out + k, D - r, run, &pf, &pg, coef)
+            k += run
+            c += 1
+            r = D - 1
+            continue
         inv = 1.0 / (<double>c * <double>D)
         done = 0
         while done < run:

@@ -54,7 +54,8 @@ def _families() -> Dict[Any, FamilySpec]:
         F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
         F.SHAPE: (("low", "amp"), None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
-        F.CYCPOLY: (("low", "amp"), None),
+        F.CYCPOLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
+                    else None),
     }
     if set(extra) != set(layout) or set(layout) != set(Family):
         raise ImportError("fastlr.plan.FAMILIES does not match the kernels' families")
@@ -265,15 +266,21 @@ def cyclic_poly(low: float, amp: float, period: int, power: float,
                 length: Optional[int] = None) -> Segment:
     """low + amp * (1 - tau / (period * max(1, ceil(tau / period))))**power: cycle k covers
     (k - 1) period < tau <= k period and decays over its own horizon k period (keras
-    ``PolynomialDecay(cycle=True)``). Powers 0 ... 16 by multiplications, 0.5 by sqrt, else pow."""
+    ``PolynomialDecay(cycle=True)``). Powers 0 ... 16 by multiplications, 0.5 by sqrt, others on
+    the anchored binomial series of :func:`power_law` (cycles of more than 32 steps; pow per step
+    in shorter ones and for powers the series does not serve)."""
+    series, shift = 0, 10
     if float(power).is_integer() and 0 <= power <= 16:
         kind, n = 1, int(power)
     elif power == 0.5:
         kind, n = 2, 0
     else:
         kind, n = 0, 0
+        gs = _series_shift(power)
+        if gs is not None:   # each cycle on the power-law kernel's series (see _k_cycpoly)
+            series, shift = _four_term_tier(power, _binomial_series(power)), gs
     return segment(F.CYCPOLY, length, low=low, amp=amp, power=power, period=period, kind=kind,
-                   n=n)
+                   n=n, series=series, shift=shift)
 
 
 def product(a: Sequence[Segment], b: Sequence[Segment], length: Optional[int] = None) -> Segment:

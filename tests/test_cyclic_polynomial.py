@@ -150,10 +150,14 @@ def test_windows_split_gather_and_float32_agree(D, power, base):
 def test_power_kinds_and_parameters():
     from fastlr import plan
     assert plan.cyclic_poly(0.0, 1.0, 10, 3.0).params == dict(
-        low=0.0, amp=1.0, power=3.0, period=10, kind=1, n=3)
+        low=0.0, amp=1.0, power=3.0, period=10, kind=1, n=3, series=0, shift=10)
     assert plan.cyclic_poly(0.0, 1.0, 10, 0.5).params["kind"] == 2
+    # other powers: the power-law kernel's series per cycle where it serves the power
+    gen = plan.cyclic_poly(0.0, 1.0, 10, 3.7).params
+    assert (gen["kind"], gen["series"], gen["shift"]) == (0, 14, 10)
     assert plan.cyclic_poly(0.0, 1.0, 10, 16.5).params["kind"] == 0
-    assert plan.cyclic_poly(0.0, 1.0, 10, 17.0).params["kind"] == 0
+    assert plan.cyclic_poly(0.0, 1.0, 10, 17.0).params["shift"] == 12
+    assert plan.cyclic_poly(0.0, 1.0, 10, 5000.5).params["series"] == 0   # pow per step
 
 
 def test_scaling_shift_join_and_round_trip():
@@ -167,3 +171,37 @@ def test_scaling_shift_join_and_round_trip():
     assert fastlr.from_dict(s.to_dict()) == s
     assert fastlr.lookup("cyclic_polynomial") is fastlr.CyclicPolynomial
     assert fastlr.lookup("cyclic-poly") is fastlr.CyclicPolynomial
+
+
+@pytest.mark.parametrize("D", [100003, 2**21 + 1, 3 * 10**6 + 7])
+@pytest.mark.parametrize("power", [0.9, 3.7, 17.0])
+def test_general_powers_run_the_series_per_cycle(D, power):
+    """A general power over cycles of more than 32 steps is the power-law kernel's anchored series
+    on each cycle (anchor D, scale k D; the log1p form near x = 1 in cycle 1): within 5e-16 of
+    the peak of the exact value at the series' regime edges of cycles 1, 2, 3 and far ones, and
+    the same bits for any window, gather, scalar call, float32 and thread count."""
+    s = fastlr.CyclicPolynomial(0.1, 1e-4, D, power)
+    assert s.segments()[0].ints[3] != 0                     # the series flag
+    f = exact.oracle(s)
+    steps = set()
+    for k in (1, 2, 3, 1000, 2**30 // D):
+        end = k * D
+        for u in (0, 1, 7, 8, 511, 512, 513, 4095, 4096, 4097, 65535, 65536, 2**18, 2**20,
+                  D // 2, D // 2 + 1, D - 1):
+            if u < D:
+                steps.update({end - u, end - u - 1})
+    steps = np.array(sorted(steps), dtype=np.int64)
+    got = s(steps)
+    want = np.array([float(f(int(t))) for t in steps])
+    err = np.abs(got - want).max() / 0.1
+    assert err <= 5e-16, (D, power, err)
+    for base in (D - 3000, 2 * D - 70000, 1000 * D - 5000):
+        ref = s.array(9000, base, threads=1)
+        for a, n in ((base + 1, 4000), (base + 4095, 65), (base + 2999, 3)):
+            assert s.array(n, a).tobytes() == ref[a - base:a - base + n].tobytes()
+        idx = np.arange(base, base + 9000, 101, dtype=np.int64)
+        assert s(idx).tobytes() == ref[::101].tobytes()
+        assert [s(int(t)) for t in idx[:10]] == ref[::101][:10].tolist()
+        assert s.array(9000, base, np.float32).tobytes() == ref.astype(np.float32).tobytes()
+        for threads in (2, 3):
+            assert s.array(9000, base, threads=threads).tobytes() == ref.tobytes()
