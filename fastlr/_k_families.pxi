@@ -495,44 +495,42 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
                        bint near1) noexcept nogil:
     # out[k] = a + b * g((u0 + sgn k + fr) * inv) for k < n; u0 + n < 2**53 (exact in double).
     # A general power of x = u / d2 counting down (reverse) goes through _reverse_power when
-    # near1 (d2 == anchor: x = 1 at u = anchor), else pow. A real
-    # offset fr (forward only) is added to the exact integer u0 + k: one rounding, whatever the
-    # window.
-    cdef double x0 = <double>u0, x
+    # near1 (d2 == anchor: x = 1 at u = anchor), else pow. A real offset fr (forward only) is
+    # added to the exact integer u0 + k: one rounding, whatever the window. The step runs 64 at a
+    # time as xs + sio[j] (sio[j] = sgn j): the exact integer u0 + sgn k without a conversion per
+    # step (the same bits).
+    cdef double sio[64]
+    cdef double xs, x
     cdef int64_t done = 0
-    cdef int kk, m
+    cdef int j, m
+    for j in range(64):
+        sio[j] = sgn * <double>j
     while done < n:
-        m = <int>(n - done if n - done < _CHUNK else _CHUNK)
-        x0 = <double>u0 + sgn * <double>done
+        m = <int>(n - done if n - done < 64 else 64)
+        xs = <double>u0 + sgn * <double>done
         if fr != 0.0:
-            for kk in range(m):
-                out[done + kk] = <floating>(
-                    a + b * _poly_g(((x0 + <double>kk) + fr) * inv, kind, e))
+            for j in range(m):
+                out[done + j] = <floating>(a + b * _poly_g(((xs + sio[j]) + fr) * inv, kind, e))
         elif kind == 1:
-            for kk in range(m):
-                out[done + kk] = <floating>(a + b * ((x0 + sgn * <double>kk) * inv))
-        elif kind == 2 and sgn < 0.0:
-            # x0 - kk is x0 + (-1) kk exactly: a multiply fewer per step, the same bits
-            for kk in range(m):
-                x = (x0 - <double>kk) * inv
-                out[done + kk] = <floating>(a + b * (x * x))
+            for j in range(m):
+                out[done + j] = <floating>(a + b * ((xs + sio[j]) * inv))
         elif kind == 2:
-            for kk in range(m):
-                x = (x0 + <double>kk) * inv
-                out[done + kk] = <floating>(a + b * (x * x))
+            for j in range(m):
+                x = (xs + sio[j]) * inv
+                out[done + j] = <floating>(a + b * (x * x))
         elif kind == 3:
-            for kk in range(m):
-                out[done + kk] = <floating>(a + b * sqrt((x0 + sgn * <double>kk) * inv))
+            for j in range(m):
+                out[done + j] = <floating>(a + b * sqrt((xs + sio[j]) * inv))
         elif kind == 4:
-            for kk in range(m):
-                out[done + kk] = <floating>(a + b / sqrt((x0 + sgn * <double>kk) * inv))
+            for j in range(m):
+                out[done + j] = <floating>(a + b / sqrt((xs + sio[j]) * inv))
         elif sgn < 0.0 and near1:
-            for kk in range(m):
-                out[done + kk] = <floating>(
-                    a + b * _reverse_power(u0 - done - kk, anchor, inv, e))
+            for j in range(m):
+                out[done + j] = <floating>(
+                    a + b * _reverse_power(u0 - done - j, anchor, inv, e))
         else:
-            for kk in range(m):
-                out[done + kk] = <floating>(a + b * pow((x0 + sgn * <double>kk) * inv, e))
+            for j in range(m):
+                out[done + j] = <floating>(a + b * pow((xs + sio[j]) * inv, e))
         done += m
 
 
@@ -689,14 +687,16 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
 cdef void _k_invtime(floating* out, int64_t tau, int64_t n, const InvTimeF* f) noexcept nogil:
     # v = lr / (1 + rate * tau)
     cdef double a = f.lr, r = f.rate, x0
+    cdef double iota[64]
     cdef int64_t k, done = 0
     cdef int kk, m
     if tau <= _TWO53 - n:
+        _iota(iota)
         while done < n:
-            m = <int>(n - done if n - done < _CHUNK else _CHUNK)
+            m = <int>(n - done if n - done < 64 else 64)
             x0 = <double>(tau + done)
             for kk in range(m):
-                out[done + kk] = <floating>(a / (1.0 + r * (x0 + <double>kk)))
+                out[done + kk] = <floating>(a / (1.0 + r * (x0 + iota[kk])))
             done += m
     else:
         for k in range(n):
