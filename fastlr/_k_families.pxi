@@ -670,17 +670,21 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             A = b * pow((<double>u0 + fr) * inv, e)
         st = sgn / (<double>u0 + fr)
         m = <int>run
-        if deg9:
-            for kk in range(m):
-                r = <double>(<int>q + kk) * st
-                P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r
-                      + c2) * r + c1) * r + c0
-                out[k + kk] = <floating>(a + A * P)
-        else:
-            for kk in range(m):
-                r = <double>(<int>q + kk) * st
-                P = ((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
-                out[k + kk] = <floating>(a + A * P)
+        for j0 in range(0, m, 64):
+            # r = (q + j) st with the exact integer q + j as x0 + iota[kk] (no conversion per step)
+            x0 = <double>(<int>q + j0)
+            mm = m - j0 if m - j0 < 64 else 64
+            if deg9:
+                for kk in range(mm):
+                    r = (x0 + iota[kk]) * st
+                    P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r
+                          + c2) * r + c1) * r + c0
+                    out[k + j0 + kk] = <floating>(a + A * P)
+            else:
+                for kk in range(mm):
+                    r = (x0 + iota[kk]) * st
+                    P = ((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+                    out[k + j0 + kk] = <floating>(a + A * P)
         k += run
 
 
@@ -712,9 +716,11 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
     # Periods are < 2**52 (validated), so phases are exact in double.
     cdef int64_t up = g.up, down = g.down, mode = g.mode
     cdef int64_t period = up + down, k = 0, t, c, p, run, done, e
-    cdef double base = f.base, sc = 1.0, x0, xs, sgn, slope, a = 0.0, ai = 0.0, post, scp
+    cdef double base = f.base, sc = 1.0, x0, xs, x1, sgn, slope, a = 0.0, ai = 0.0, post, scp
     cdef double gj[64]   # gamma**j, a local copy (exp_range)
-    cdef int kk, m, j, jj, r
+    cdef double iota[64]
+    cdef int kk, m, j, jj, r, j0, mm
+    _iota(iota)
     if mode == 2:
         for kk in range(64):
             gj[kk] = tab[64 + kk]
@@ -776,12 +782,21 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                             out[k + done + kk + jj] = <floating>(
                                 base + (slope * (xs - <double>(kk + jj))) * (ai * gj[j + jj]))
                     kk += r
-            elif sgn > 0.0:
-                for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (slope * (xs + <double>kk)) * scp)
             else:
-                for kk in range(m):
-                    out[k + done + kk] = <floating>(base + (slope * (xs - <double>kk)) * scp)
+                # xs +- (j0 + jj) as (xs +- j0) +- iota[jj]: exact integers (< 2**53), the same
+                # bits without a conversion per step
+                for j0 in range(0, m, 64):
+                    mm = m - j0 if m - j0 < 64 else 64
+                    if sgn > 0.0:
+                        x1 = xs + <double>j0
+                        for jj in range(mm):
+                            out[k + done + j0 + jj] = <floating>(
+                                base + (slope * (x1 + iota[jj])) * scp)
+                    else:
+                        x1 = xs - <double>j0
+                        for jj in range(mm):
+                            out[k + done + j0 + jj] = <floating>(
+                                base + (slope * (x1 - iota[jj])) * scp)
             done += m
         k += run
 
@@ -1069,11 +1084,13 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     # Every value depends on tau alone (r, k and the order of the operations), so any window gives
     # the same bits.
     cdef int64_t D = g.period, kind = g.kind, npow = g.n
-    cdef double a = f.low, b = f.amp, e = f.power, inv, rd, Dd
+    cdef double a = f.low, b = f.amp, e = f.power, inv, rd, Dd, x1
     cdef double xb[_CYC_CHUNK]
     cdef double yb[_CYC_CHUNK]
+    cdef double iota[64]
     cdef int64_t k = 0, c, r, run, done
-    cdef int kk, m
+    cdef int kk, m, j0, jj
+    _iota(iota)
     cdef PolyF pf
     cdef PolyI pg
     if n <= 0:
@@ -1133,19 +1150,26 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
             m = <int>(run - done if run - done < _CYC_CHUNK else _CYC_CHUNK)
             if r - done < _TWO53:
                 rd = <double>(r - done)
+                # rd - kk as (rd - j0) - iota[jj]: the same exact integers, no conversion per step
                 if kind == 1 and npow == 1:
-                    for kk in range(m):
-                        out[k + done + kk] = <floating>(a + b * ((rd - <double>kk) * inv))
+                    for j0 in range(0, m, 64):
+                        x1 = rd - <double>j0
+                        for jj in range(m - j0 if m - j0 < 64 else 64):
+                            out[k + done + j0 + jj] = <floating>(a + b * ((x1 - iota[jj]) * inv))
                     done += m
                     continue
                 if kind == 1 and npow == 2:
-                    for kk in range(m):
-                        out[k + done + kk] = <floating>(a + b * (((rd - <double>kk) * inv)
-                                                                 * ((rd - <double>kk) * inv)))
+                    for j0 in range(0, m, 64):
+                        x1 = rd - <double>j0
+                        for jj in range(m - j0 if m - j0 < 64 else 64):
+                            out[k + done + j0 + jj] = <floating>(
+                                a + b * (((x1 - iota[jj]) * inv) * ((x1 - iota[jj]) * inv)))
                     done += m
                     continue
-                for kk in range(m):
-                    xb[kk] = (rd - <double>kk) * inv
+                for j0 in range(0, m, 64):
+                    x1 = rd - <double>j0
+                    for jj in range(m - j0 if m - j0 < 64 else 64):
+                        xb[j0 + jj] = (x1 - iota[jj]) * inv
             else:
                 for kk in range(m):
                     xb[kk] = <double>(r - done - kk) * inv
