@@ -1166,10 +1166,8 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
                                 a + b * (((x1 - iota[jj]) * inv) * ((x1 - iota[jj]) * inv)))
                     done += m
                     continue
-                for j0 in range(0, m, 64):
-                    x1 = rd - <double>j0
-                    for jj in range(m - j0 if m - j0 < 64 else 64):
-                        xb[j0 + jj] = (x1 - iota[jj]) * inv
+                for kk in range(m):
+                    xb[kk] = (rd - <double>kk) * inv
             else:
                 for kk in range(m):
                     xb[kk] = <double>(r - done - kk) * inv
