@@ -164,11 +164,20 @@ def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *
         raise ValueError(f"power_law: frac must be in [0, 1) and only forward, got {frac!r}"
                          f"{' reversed' if reverse else ''}")
     kind = _POWER_KINDS.get(power, 0)
-    shift = _series_shift(power) if kind in (0, 4) else None
-    series = 0 if shift is None else _four_term_tier(power, _binomial_series(power))
+    series, shift = _series_flags(power) if kind in (0, 4) else (0, 10)
     return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
                    frac=float(frac), anchor=anchor, kind=kind, reverse=int(reverse), series=series,
-                   shift=10 if shift is None else shift)
+                   shift=shift)
+
+
+def _series_flags(p: float) -> Tuple[int, int]:
+    """The kernels' (series, shift) parameters for the power p (POLY and CYCPOLY read them
+    alike): (0, 10) where no series serves p (pow per step), else the four-term tier flag (1 or
+    13..16) and the grid scale gs."""
+    gs = _series_shift(p)
+    if gs is None:
+        return 0, 10
+    return _four_term_tier(p, _binomial_series(p)), gs
 
 
 def _four_term_tier(p: float, coef: np.ndarray) -> int:
@@ -274,11 +283,9 @@ def cyclic_poly(low: float, amp: float, period: int, power: float,
         kind, n = 1, int(power)
     elif power == 0.5:
         kind, n = 2, 0
-    else:
+    else:   # each cycle on the power-law kernel's series where it serves (see _k_cycpoly)
         kind, n = 0, 0
-        gs = _series_shift(power)
-        if gs is not None:   # each cycle on the power-law kernel's series (see _k_cycpoly)
-            series, shift = _four_term_tier(power, _binomial_series(power)), gs
+        series, shift = _series_flags(power)
     return segment(F.CYCPOLY, length, low=low, amp=amp, power=power, period=period, kind=kind,
                    n=n, series=series, shift=shift)
 
