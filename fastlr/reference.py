@@ -79,16 +79,18 @@ def cosine_annealing(t: Any, max_lr: float, total_steps: int, min_lr: float = 0.
     """min_lr + (max_lr - min_lr) (½(1 + cos(π min(t, T)**k / T**k)))**exponent.
 
     Evaluated as sin²(π y / 2) with y = 1 - (t / T)**k (= (T - t) / T for k = 1, else
-    -expm1(k log1p(-(T - t) / T))): the same value, without the cancellation of 1 + cos near the
-    end, which a fractional exponent magnifies (1e-12 of the peak for exponent 0.1)."""
+    -expm1(k log1p(-(T - t) / T)) from t = T / 2 on, 1 - (t / T)**k before): the same value,
+    without the cancellation of 1 + cos near the end, which a fractional exponent magnifies (1e-12
+    of the peak for exponent 0.1), and without log1p(-d) near d = 1 (t / T rounded as 1 - d)."""
     t = np.minimum(_steps(t), total_steps).astype(np.float64)
     T = float(total_steps)
     d = (T - t) / T
     if k_decay == 1.0:
         y = d
     else:
-        with np.errstate(divide="ignore"):   # t = 0: log1p(-1) = -inf, y = 1
-            y = -np.expm1(k_decay * np.log1p(-d))
+        late = 2.0 * t >= T
+        y = np.where(late, -np.expm1(k_decay * np.log1p(-np.where(late, d, 0.0))),
+                     1.0 - (t / T) ** k_decay)
     c = np.sin(0.5 * np.pi * y) ** 2
     return min_lr + (max_lr - min_lr) * c**exponent
 
