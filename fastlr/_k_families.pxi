@@ -118,6 +118,8 @@ ctypedef struct ShapeF:
 ctypedef struct ShapeI:
     int64_t kind    # 0 cosine, 1 polynomial, 2 polynomial from the distance to the end
     int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
+    int64_t series  # kinds 0 and 1 with p = 1: (u / end)**k on the power-law kernel, with POLY's
+    int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10)
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -240,6 +242,9 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == SHAPE:
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
+        if g[2] and (g[0] == 2 or not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
+            return f"SHAPE series needs kind 0 or 1, series 1 or 13..16 and shift 10..16, got {g[0]}, {g[2]}, {g[3]}"
+        need = 10 if g[2] else 0
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
             return f"PRODUCT needs op 0..{_N_OPS - 1}, got {g[4]}"
@@ -826,7 +831,7 @@ cdef void _k_family(floating* out, int64_t tau, int64_t n, const int64_t* seg, c
     elif fam == TANH:
         _k_tanh(out, tau, n, <const TanhF*>d, tab)
     elif fam == SHAPE:
-        _k_shape(out, tau, n, <const ShapeF*>d, <const ShapeI*>ints)
+        _k_shape(out, tau, n, <const ShapeF*>d, <const ShapeI*>ints, tab)
     elif fam == PRODUCT:
         _k_product(out, tau, n, seg, d, tables)
     elif fam == CYCPOLY:
@@ -911,8 +916,83 @@ cdef void _shape_linear_end(floating* out, int64_t d0, int64_t n, const ShapeF* 
         done += m
 
 
+cdef inline double _cos_half_pi(double x) noexcept nogil:
+    # cos(π x / 2) for 0 <= x <= 1 (a little past 1 too): its Taylor series in w = x², eleven terms
+    # c_n = (-1)**n (π/2)**(2n) / (2n)! rounded to double (the first one left out is 1.8e-17 at
+    # x = 1), in Estrin's scheme (pairs, then powers w**2, w**4, w**8: a dependency chain of 7
+    # operations instead of Horner's 21, so that vector iterations overlap). Plain multiplies
+    # and adds (-ffp-contract=off): the same bits in every ISA copy and vector width. Absolute
+    # error a few 1e-16 (tests/test_shape_series.py measures it against mpmath).
+    cdef double w = x * x
+    cdef double w2 = w * w
+    cdef double w4 = w2 * w2
+    cdef double p01 = 1.0 - 1.2337005501361697 * w
+    cdef double p23 = 0.25366950790104803 - 0.02086348076335296 * w
+    cdef double p45 = 0.0009192602748394266 - 2.5202042373060607e-05 * w
+    cdef double p67 = 4.710874778818172e-07 - 6.386603083791852e-09 * w
+    cdef double p89 = 6.565963114979473e-11 - 5.294400200734623e-13 * w
+    cdef double q2 = p89 + 3.437739179098607e-15 * w2
+    return (p01 + p23 * w2) + ((p45 + p67 * w2) + q2 * w4) * w4
+
+
+cdef enum:
+    _SHAPE_CHUNK = 2048
+
+
+cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
+                        const ShapeI* g, const double* coef) noexcept nogil:
+    # Kinds 0 and 1 with p = 1 (timm's k-decay cosine, polynomial k-decay of power 1), 0 < k <= 4:
+    # x = (u / end)**k with u = (t0 + j) + fp (0 <= fp < 1, t0 + n <= 2**53) filled by the
+    # power-law kernel (its anchor grid: the same bits for any window) a chunk at a time into a
+    # stack buffer, then v = low + amp cos²(π x / 2) (kind 0) or low + amp max(1 - x, 0) (kind
+    # 1), vectorised, no libm call per step. p = 1 needs x to an absolute 1e-16 only (the
+    # relative accuracy of y = 1 - x near the end matters to a power p < 1 of it, not here).
+    # From u >= end on: low (y = 0), as the general loop.
+    cdef PolyF pf
+    cdef PolyI pg
+    cdef double buf[_SHAPE_CHUNK]
+    cdef double lo = f.low, amp = f.amp, x, c
+    cdef int64_t s, done = 0
+    cdef int j, m
+    # s: the first step with u >= end (u is nondecreasing in the step); n if none
+    if f.end >= 9007199254740992.0:
+        s = n
+    else:
+        s = <int64_t>ceil(f.end - fp) - t0 - 2
+        s = s if s > 0 else 0
+        s = s if s < n else n
+        while s < n and <double>(t0 + s) + fp < f.end:
+            s += 1
+    pf.low = 0.0
+    pf.amp = 1.0
+    pf.scale = f.end
+    pf.power = f.k
+    pf.frac = fp
+    pg.anchor = 0
+    pg.kind = 1 if f.k == 1.0 else 2 if f.k == 2.0 else 3 if f.k == 0.5 else 0
+    pg.reverse = 0
+    pg.series = g.series if pg.kind == 0 else 0
+    pg.shift = g.shift if pg.series else 10
+    while done < s:
+        m = <int>(s - done if s - done < _SHAPE_CHUNK else _SHAPE_CHUNK)
+        _k_poly(&buf[0], t0 + done, m, &pf, &pg, coef)
+        if g.kind == 0:
+            for j in range(m):
+                c = _cos_half_pi(buf[j])
+                out[done + j] = <floating>(lo + amp * (c * c))
+        else:
+            for j in range(m):
+                c = 1.0 - buf[j]
+                c = c if c > 0.0 else 0.0
+                out[done + j] = <floating>(lo + amp * c)
+        done += m
+    while done < n:
+        out[done] = <floating>(lo + amp * 0.0)
+        done += 1
+
+
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
-                   const ShapeI* g) noexcept nogil:
+                   const ShapeI* g, const double* coef) noexcept nogil:
     # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
     # the distance to the end, y = 1 - (u / end)**k, formed where it keeps its digits: near the end
     # (u >= end / 2) as -expm1(k log1p(-(end - u) / end)), end - u being exact there (Sterbenz),
@@ -925,7 +1005,7 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     # It serves the second half of a cycle when k != 1 (there y = -expm1(k log1p(-d / end))
     # keeps its digits; the first half is kind 1, where u = tau + phase is the accurate one) and
     # the whole cycle when k == 1 (y = d / end).
-    cdef int64_t k
+    cdef int64_t k, ip
     cdef double u, c, y, r
     cdef double half_pi = 1.5707963267948966
     if g.kind == 2 and f.k == 1.0 and (f.p == 1.0 or f.p == 0.5) and -_TWO53 < g.rest - tau - n \
@@ -935,6 +1015,13 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         # hair), vectorised; d = (rest - tau - k) + phase from the exact integer as below
         _shape_linear_end(out, g.rest - tau, n, f)
         return
+    if g.kind != 2 and f.p == 1.0 and (g.series != 0 or f.k == 0.5 or f.k == 1.0 or f.k == 2.0) \
+            and 0.0 <= f.phase < 4503599627370496.0:
+        # the plan gives series for 0 < k <= 4 only (see plan._shape_series)
+        ip = <int64_t>floor(f.phase)     # u = (tau + ip + k) + (phase - ip): the same sum
+        if tau <= _TWO53 - ip - n:
+            _shape_series(out, tau + ip, n, f.phase - <double>ip, f, g, coef)
+            return
     for k in range(n):
         if g.kind == 2:
             r = <double>(g.rest - (tau + k)) + f.phase

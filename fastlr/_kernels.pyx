@@ -26,7 +26,7 @@ _kernels_avx512.pyx include this file), split by concern:
 """
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cython.parallel cimport prange, threadid
-from libc.math cimport INFINITY, NAN, cos, exp, expm1, fabs, ldexp, log, log1p, pow, sin, sqrt
+from libc.math cimport INFINITY, NAN, ceil, cos, exp, expm1, fabs, floor, ldexp, log, log1p, pow, sin, sqrt
 from libc.stdint cimport int64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset

@@ -52,7 +52,8 @@ def _families() -> Dict[Any, FamilySpec]:
         F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
                 else None),
         F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
-        F.SHAPE: (("low", "amp"), None),
+        F.SHAPE: (("low", "amp"), lambda p: _binomial_series(p["k"])[:10] if p["series"]
+                  else None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
         F.CYCPOLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
                     else None),
@@ -243,20 +244,22 @@ def tanh_decay(low: float, amp: float, x0: float, dx: float,
 
 def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                  p: float = 1.0, length: Optional[int] = None) -> Segment:
-    """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low + amp from tau + phase = end on:
-    k-decay and powers of a cosine (libm per step; plain cosines use :func:`cos2`, which runs on
-    rotation tables at memory speed). Computed through y = 1 - (u / end)**k as sin²(π y / 2),
-    accurate near the end."""
+    """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low from tau + phase = end on:
+    k-decay and powers of a cosine (plain cosines use :func:`cos2`, which runs on rotation tables
+    at memory speed). With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel's series
+    and cos(π x / 2) as a polynomial, vectorised; other powers p: libm per step, through
+    y = 1 - (u / end)**k as sin²(π y / 2), accurate near the end."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
-                   rest=0)
+                   rest=0, **_shape_series(k, p))
 
 
 def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
-    k-decay."""
+    k-decay. With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel, vectorised; other
+    powers p: libm per step."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1,
-                   rest=0)
+                   rest=0, **_shape_series(k, p))
 
 
 def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: float,
@@ -268,7 +271,19 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
     otherwise; use it where d <= end / 2 when k != 1). ``low`` once d <= 0, ``low + amp`` once
     d >= end."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=frac, k=k, p=p, kind=2,
-                   rest=rest)
+                   rest=rest, series=0, shift=10)
+
+
+def _shape_series(k: float, p: float) -> Dict[str, int]:
+    """SHAPE's series and shift: with p = 1 and 0 < k <= 4 the kernel takes (u / end)**k from the
+    power-law kernel (kinds 0 and 1; k = 0.5 and 2 by sqrt and x*x, the others on the series,
+    whose flags are :func:`power_law`'s). Larger k stay on the per-step loop: x = u / end
+    carries its rounding into x**k times k (k = 300: 1e-14 of the peak), where the loop's
+    log1p form near the end does not."""
+    series, shift = (0, 10)
+    if p == 1.0 and 0.0 < k <= 4.0 and _POWER_KINDS.get(k, 0) == 0:
+        series, shift = _series_flags(k)
+    return dict(series=series, shift=shift)
 
 
 def cyclic_poly(low: float, amp: float, period: int, power: float,

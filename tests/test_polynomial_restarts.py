@@ -113,7 +113,7 @@ def test_shape_kind_2_segment():
     assert P.value(5) == P.value(10**12) == 1.0
     wide = plan.compile_plan([plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=40, frac=0.0, k=2.0)])
     assert wide.value(0) == 3.0                        # d >= end: y = 1
-    bad = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=4, frac=0.5)._replace(ints=(2, -1))
+    bad = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=4, frac=0.5)._replace(ints=(2, -1, 0, 10))
     with pytest.raises(ValueError, match="rest"):
         plan.compile_plan([bad])
 
