@@ -86,7 +86,7 @@ ctypedef struct PolyI:
     int64_t anchor  # u = anchor - tau (reverse) or tau
     int64_t kind    # g: 0 x**power, 1 x, 2 x*x, 3 sqrt(x), 4 1/sqrt(x)
     int64_t reverse # 0 or 1
-    int64_t series  # 0: none; 1: the table holds binom(power, m), m < 10 (kinds 0 and 4); 13..16: that,
+    int64_t series  # 0: none; 1: the table holds binom(power, m), m < 10 (kinds 0, 3, 4); 13..16: that,
                     # and four terms are good to 1e-17 for |r| <= 1.016 / 2**series (see _k_poly)
     int64_t shift   # with series: the anchor grid's scale gs in 10..16 (10 unless |power| is large;
                     # see _k_poly): ten terms for |r| <= 2**(4 - gs), six for |r| < 1.1e-3 2**(10 - gs)
@@ -152,8 +152,9 @@ ctypedef struct CycPolyI:
     int64_t period  # D >= 1: cycle k covers (k-1) D < tau <= k D (tau = 0 in cycle 1)
     int64_t kind    # x**power by: 0 pow, 1 n multiplications (integer power n), 2 sqrt
     int64_t n       # kind 1: the integer power, 0 ... 16
-    int64_t series  # kind 0: as PolyI.series (the table holds binom(power, m), m < 10): each cycle
-    int64_t shift   # of more than _CYC_SMALL steps runs _k_poly's anchored series; 0: pow per step
+    int64_t series  # kinds 0 and 2: as PolyI.series (the table holds binom(power, m), m < 10): each
+    int64_t shift   # cycle of more than _CYC_SMALL steps runs _k_poly's anchored series (kind 2 as
+                    # _k_poly's kind 3: sqrt on the anchors); 0: pow or sqrt per step
 
 
 def family_layout():
@@ -226,8 +227,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == POLY:
         if g[1] < 0 or g[1] > 4 or g[2] not in (0, 1) or not (0 <= g[3] <= 1 or 13 <= g[3] <= 16) or g[0] < 0:
             return f"POLY needs anchor >= 0, kind 0..4, reverse 0/1 and series 0, 1 or 13..16, got {g[0]}, {g[1]}, {g[2]}, {g[3]}"
-        if g[3] and g[1] not in (0, 4):
-            return "POLY series tables serve kinds 0 and 4 only"
+        if g[3] and g[1] not in (0, 3, 4):
+            return "POLY series tables serve kinds 0, 3 and 4 only"
         if g[3] and not 10 <= g[4] <= 16:
             return f"POLY with series needs shift 10..16, got {g[4]}"
         if g[2] and d[4] != 0.0:
@@ -251,8 +252,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == CYCPOLY:
         if g[0] < 1 or g[1] < 0 or g[1] > 2 or (g[1] == 1 and (g[2] < 0 or g[2] > 16)):
             return f"CYCPOLY needs period >= 1, kind 0..2 and (kind 1) 0 <= n <= 16, got {g[0]}, {g[1]}, {g[2]}"
-        if g[3] and (g[1] != 0 or not (g[3] == 1 or 13 <= g[3] <= 16) or not 10 <= g[4] <= 16):
-            return f"CYCPOLY series needs kind 0, series 1 or 13..16 and shift 10..16, got {g[1]}, {g[3]}, {g[4]}"
+        if g[3] and (g[1] not in (0, 2) or not (g[3] == 1 or 13 <= g[3] <= 16) or not 10 <= g[4] <= 16):
+            return f"CYCPOLY series needs kind 0 or 2, series 1 or 13..16 and shift 10..16, got {g[1]}, {g[3]}, {g[4]}"
         need = 10 if g[3] else 0
     # PRODUCT's row ranges are checked by Plan (they need the plan's size)
     if need and (seg[TAB] < 0 or seg[TAB] > ntab - need):
@@ -545,8 +546,9 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     # kind: 0: x**power, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u - frac is an exact integer; the
     # anchors below are at integer steps t0 and take u0 = t0 + frac (one rounding, on the grid).
     #
-    # With series (a power series is accurate for this exponent), powers 0 and 4 avoid a pow or
-    # sqrt per step once u >= 512: on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
+    # With series (a power series is accurate for this exponent), kinds 0 and 4 avoid a pow or
+    # sqrt per step once u >= 512 (kind 4 takes 1/sqrt on the anchors; kind 3, sqrt, uses the
+    # series in the four-term tier only and sqrt per step elsewhere): on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
     #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
     # with m <= 9 and |r| <= 1/64 (anchors every 8 or 64 steps, u0 >= 512 or 4096) while
     # u < 2**16 at the 4096-block start, then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096
@@ -604,6 +606,8 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                 u0 = anchor - t0 if rev else t0
                 if kind == 4:
                     Ab = b / sqrt((<double>u0 + fr) * inv)
+                elif kind == 3:
+                    Ab = b * sqrt((<double>u0 + fr) * inv)
                 elif near1 and gs > 10:
                     Ab = b * _reverse_power(u0, anchor, inv, e)
                 else:
@@ -633,6 +637,17 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                 for kk in range(mm):
                     r = x0 + iota[kk]
                     out[k + j0 + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
+            k += run
+            continue
+        if kind == 3 and ub < (<int64_t>1 << 52):
+            # sqrt outside the four-term tier: a vector sqrt per step costs less than the six- or
+            # ten-term series (A/B: 1e5 steps 0.72 ns/value by sqrt, 1.0 by the series); the
+            # choice is per 4096-step block (ub), so every window gives the same bits
+            run = tb + _BLOCK - t
+            if run > n - k:
+                run = n - k
+            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
+                         fr, near1)
             k += run
             continue
         if ub >= (<int64_t>64 << gs):
@@ -667,6 +682,8 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             continue
         if kind == 4:
             A = b / sqrt((<double>u0 + fr) * inv)
+        elif kind == 3:
+            A = b * sqrt((<double>u0 + fr) * inv)
         elif near1 and gs > 10:
             # a large power (gs > 10: power >= 7 counting down) multiplies the rounding of
             # x = u0 / d2 near 1 by the power: the anchor goes through log1p as the direct path
@@ -1224,9 +1241,10 @@ cdef void _k_cycpoly(floating* out, int64_t tau, int64_t n, const CycPolyF* f,
     while k < n:
         # the steps with r, r - 1, ..., 0 of cycle c (r = D only at tau = 0, in cycle 1)
         run = n - k if r >= n - k else r + 1   # (r + 1 overflows for r = D = 2**63 - 1)
-        if kind == 0 and g.series:
+        if g.series:   # kind 0 (a general power) or 2 (0.5: sqrt on the anchors, kind 3)
             pf.low, pf.amp, pf.scale, pf.power, pf.frac = a, b, <double>c * <double>D, e, 0.0
-            pg.anchor, pg.kind, pg.reverse, pg.series, pg.shift = D, 0, 1, g.series, g.shift
+            pg.anchor, pg.kind, pg.reverse, pg.series, pg.shift = D, 3 if kind == 2 else 0, 1, \
+                g.series, g.shift
             _k_poly(out + k, D - r, run, &pf, &pg, coef)
             k += run
             c += 1

@@ -165,7 +165,7 @@ def power_law(low: float, amp: float, anchor: int, scale: float, power: float, *
         raise ValueError(f"power_law: frac must be in [0, 1) and only forward, got {frac!r}"
                          f"{' reversed' if reverse else ''}")
     kind = _POWER_KINDS.get(power, 0)
-    series, shift = _series_flags(power) if kind in (0, 4) else (0, 10)
+    series, shift = _series_flags(power) if kind in (0, 3, 4) else (0, 10)
     return segment(F.POLY, length, tau0=offset, low=low, amp=amp, scale=scale, power=power,
                    frac=float(frac), anchor=anchor, kind=kind, reverse=int(reverse), series=series,
                    shift=shift)
@@ -290,14 +290,16 @@ def cyclic_poly(low: float, amp: float, period: int, power: float,
                 length: Optional[int] = None) -> Segment:
     """low + amp * (1 - tau / (period * max(1, ceil(tau / period))))**power: cycle k covers
     (k - 1) period < tau <= k period and decays over its own horizon k period (keras
-    ``PolynomialDecay(cycle=True)``). Powers 0 ... 16 by multiplications, 0.5 by sqrt, others on
-    the anchored binomial series of :func:`power_law` (cycles of more than 32 steps; pow per step
-    in shorter ones and for powers the series does not serve)."""
+    ``PolynomialDecay(cycle=True)``). Powers 0 ... 16 by multiplications, others on the anchored
+    binomial series of :func:`power_law` (cycles of more than 32 steps; pow per step in shorter
+    ones and for powers the series does not serve); 0.5 by sqrt per step, and by the series'
+    four-term tier where u >= 2**18 (see _k_poly's kind 3)."""
     series, shift = 0, 10
     if float(power).is_integer() and 0 <= power <= 16:
         kind, n = 1, int(power)
-    elif power == 0.5:
+    elif power == 0.5:   # sqrt per step; in long cycles the four-term tier far from the end
         kind, n = 2, 0
+        series, shift = _series_flags(power)
     else:   # each cycle on the power-law kernel's series where it serves (see _k_cycpoly)
         kind, n = 0, 0
         series, shift = _series_flags(power)

@@ -151,7 +151,8 @@ def test_power_kinds_and_parameters():
     from fastlr import plan
     assert plan.cyclic_poly(0.0, 1.0, 10, 3.0).params == dict(
         low=0.0, amp=1.0, power=3.0, period=10, kind=1, n=3, series=0, shift=10)
-    assert plan.cyclic_poly(0.0, 1.0, 10, 0.5).params["kind"] == 2
+    half = plan.cyclic_poly(0.0, 1.0, 10, 0.5).params
+    assert (half["kind"], half["series"], half["shift"]) == (2, *plan._series_flags(0.5))
     # other powers: the power-law kernel's series per cycle where it serves the power
     gen = plan.cyclic_poly(0.0, 1.0, 10, 3.7).params
     assert (gen["kind"], gen["series"], gen["shift"]) == (0, 14, 10)
@@ -205,3 +206,18 @@ def test_general_powers_run_the_series_per_cycle(D, power):
         assert s.array(9000, base, np.float32).tobytes() == ref.astype(np.float32).tobytes()
         for threads in (2, 3):
             assert s.array(9000, base, threads=threads).tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("power", [0.5, 3.7])
+def test_series_cycles_threads_agree_and_stay_exact(power):
+    """Power 0.5 (sqrt on the anchors) and a general power run each long cycle on the power-law
+    series: threads 1-4 give the serial bytes; the cycle ends (where the series hands over to
+    the direct formula) and the four-term tier stay within 1e-15 of the peak."""
+    s = fastlr.CyclicPolynomial(0.1, 1e-5, 10**6, power)
+    start = 3 * 10**6 - 40000
+    ref = s.array(80000, start, threads=1)
+    for threads in (2, 3, 4):
+        assert s.array(80000, start, threads=threads).tobytes() == ref.tobytes()
+    assert s.array(80000, start, np.float32).tobytes() == ref.astype(np.float32).tobytes()
+    for a in (0, 10**6 - 300, 10**6 + 1, 3 * 10**6 - 5000, 2 * 10**6 + 262144 - 150):
+        exact.assert_exact(s, a, 300, rel=1e-15)

@@ -20,6 +20,11 @@ CASES = {
                 lambda t: 0.1 * (1 - mpmath.mpf(min(t, T)) / T) ** mpmath.mpf(0.9)),
     "poly3.7": (fastlr.Polynomial(0.1, 1e-3, T, 3.7),
                 lambda t: 1e-3 + (0.1 - 1e-3) * (1 - mpmath.mpf(min(t, T)) / T) ** mpmath.mpf(3.7)),
+    # power 0.5: sqrt on the anchors (kind 3), the series between them
+    "poly0.5": (fastlr.Polynomial(0.1, 1e-4, T, 0.5),
+                lambda t: 1e-4 + (0.1 - 1e-4) * mpmath.sqrt(1 - mpmath.mpf(min(t, T)) / T)),
+    "poly0.5_huge": (fastlr.Polynomial(1.0, 0.0, 2**61 + 7, 0.5),
+                     lambda t: mpmath.sqrt(1 - mpmath.mpf(t) / (2**61 + 7))),
     "poly_huge": (fastlr.Polynomial(1.0, 0.0, 2**62 + 12345, 0.3),
                   lambda t: (1 - mpmath.mpf(t) / (2**62 + 12345)) ** mpmath.mpf(0.3)),
     "inverse_sqrt": (fastlr.InverseSqrt(0.1, 1000),
