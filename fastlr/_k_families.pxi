@@ -119,7 +119,8 @@ ctypedef struct ShapeI:
     int64_t kind    # 0 cosine, 1 polynomial, 2 polynomial from the distance to the end
     int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
     int64_t series  # kinds 0 and 1 with p = 1: (u / end)**k on the power-law kernel, with POLY's
-    int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10)
+    int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10); kind 2
+                    # with k = 1, p = 0.5: sqrt(d / end) on it (binom(0.5, m))
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -243,8 +244,10 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == SHAPE:
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
-        if g[2] and (g[0] == 2 or not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
-            return f"SHAPE series needs kind 0 or 1, series 1 or 13..16 and shift 10..16, got {g[0]}, {g[2]}, {g[3]}"
+        if g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
+            return f"SHAPE series needs series 1 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
+        if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] != 0.5):
+            return f"SHAPE kind 2 takes series for k = 1 and p = 0.5 only, got k={d[4]!r}, p={d[5]!r}"
         need = 10 if g[2] else 0
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
@@ -501,8 +504,8 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
                        bint near1) noexcept nogil:
     # out[k] = a + b * g((u0 + sgn k + fr) * inv) for k < n; u0 + n < 2**53 (exact in double).
     # A general power of x = u / d2 counting down (reverse) goes through _reverse_power when
-    # near1 (d2 == anchor: x = 1 at u = anchor), else pow. A real offset fr (forward only) is
-    # added to the exact integer u0 + k: one rounding, whatever the window. The step runs 64 at a
+    # near1 (d2 == anchor: x = 1 at u = anchor), else pow. A real offset fr is added to the exact
+    # integer u0 + sgn k: one rounding, whatever the window. The step runs 64 at a
     # time as xs + sio[j] (sio[j] = sgn j): the exact integer u0 + sgn k without a conversion per
     # step (the same bits).
     cdef double sio[64]
@@ -514,7 +517,10 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
     while done < n:
         m = <int>(n - done if n - done < 64 else 64)
         xs = <double>u0 + sgn * <double>done
-        if fr != 0.0:
+        if fr != 0.0 and kind == 3:
+            for j in range(m):
+                out[done + j] = <floating>(a + b * sqrt(((xs + sio[j]) + fr) * inv))
+        elif fr != 0.0:
             for j in range(m):
                 out[done + j] = <floating>(a + b * _poly_g(((xs + sio[j]) + fr) * inv, kind, e))
         elif kind == 1:
@@ -562,7 +568,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     cdef bint rev = g.reverse != 0
     # counting down to x = 1 at u = anchor (Polynomial: scale == anchor) the log1p form serves near
     # x = 1; a cycle of CyclicPolynomial past the first has scale k D > anchor D, x <= 1/2: pow
-    cdef bint near1 = rev and <double>g.anchor == f.scale
+    cdef bint near1 = rev and <double>g.anchor == f.scale and f.frac == 0.0
     cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
     cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
@@ -1008,6 +1014,61 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
         done += 1
 
 
+cdef void _shape_sqrt_end(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                          const ShapeI* g, const double* coef) noexcept nogil:
+    # Kind 2 with k = 1 and p = 1/2 (timm's PolyLRScheduler default): low + amp sqrt(d / end),
+    # d = (rest - tau - j) + phase counting down (0 <= phase < 1), in four runs of steps (d falls
+    # with j, so each run is decided by the step, never by the window):
+    #   d >= 2**52 (cycles longer than that): the per-step loop's formula, sqrt(d / end);
+    #   d >= end: low + amp (the peak, exactly);
+    #   0 < d < end: the power-law kernel counting down (kind 3: anchor rest, frac phase, scale
+    #     end): sqrt(d * (1 / end)) per step, and the four-term series far from the end
+    #     (d >= 32 * 2**13), no sqrt per step there;
+    #   d <= 0: low.
+    cdef int64_t D0 = g.rest - tau, j = 0, j1, j2, j4
+    cdef double r, y
+    cdef PolyF pf
+    cdef PolyI pg
+    j1 = D0 - (<int64_t>1 << 52) + 1 if D0 >= (<int64_t>1 << 52) else 0
+    j1 = j1 if j1 < n else n
+    while j < j1:
+        r = <double>(D0 - j) + f.phase
+        y = 1.0 if r >= f.end else r / f.end
+        out[j] = <floating>(f.low + f.amp * sqrt(y))
+        j += 1
+    # the steps with d >= end: a few (d <= end in PolynomialRestarts' cycles), found from a
+    # candidate below the first of them
+    j2 = D0 - <int64_t>ceil(f.end) - 2
+    j2 = j2 if j2 > j1 else j1
+    j2 = j2 if j2 < n else n
+    while j < j2:
+        out[j] = <floating>(f.low + f.amp * 1.0)
+        j += 1
+    while j < n and <double>(D0 - j) + f.phase >= f.end:
+        out[j] = <floating>(f.low + f.amp * 1.0)
+        j += 1
+    # d <= 0 from D0 - j <= -1 on (phase > 0), or <= 0 (phase = 0)
+    j4 = D0 + 1 if f.phase > 0.0 else D0
+    j4 = j4 if j4 > j else j
+    j4 = j4 if j4 < n else n
+    if j4 > j:
+        pf.low = f.low
+        pf.amp = f.amp
+        pf.scale = f.end
+        pf.power = 0.5
+        pf.frac = f.phase
+        pg.anchor = g.rest
+        pg.kind = 3
+        pg.reverse = 1
+        pg.series = g.series
+        pg.shift = g.shift if g.series else 10
+        _k_poly(out + j, tau + j, j4 - j, &pf, &pg, coef)
+        j = j4
+    while j < n:
+        out[j] = <floating>(f.low + f.amp * 0.0)
+        j += 1
+
+
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                    const ShapeI* g, const double* coef) noexcept nogil:
     # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
@@ -1025,6 +1086,9 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     cdef int64_t k, ip
     cdef double u, c, y, r
     cdef double half_pi = 1.5707963267948966
+    if g.kind == 2 and f.k == 1.0 and f.p == 0.5 and g.series and 0.0 <= f.phase < 1.0:
+        _shape_sqrt_end(out, tau, n, f, g, coef)
+        return
     if g.kind == 2 and f.k == 1.0 and (f.p == 1.0 or f.p == 0.5) and -_TWO53 < g.rest - tau - n \
             and g.rest - tau < _TWO53:
         # timm's default PolyLRScheduler (k_decay 1, power 0.5 or 1): y = d / end clamped to

@@ -52,8 +52,8 @@ def _families() -> Dict[Any, FamilySpec]:
         F.TRI: (("base", "amp"), lambda p: kernels.power_tables(p["gamma"]) if p["mode"] == 2
                 else None),
         F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
-        F.SHAPE: (("low", "amp"), lambda p: _binomial_series(p["k"])[:10] if p["series"]
-                  else None),
+        F.SHAPE: (("low", "amp"), lambda p: _binomial_series(p["p"] if p["kind"] == 2 else p["k"])
+                  [:10] if p["series"] else None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
         F.CYCPOLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
                     else None),
@@ -270,8 +270,9 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
     steps away, which a power p < 1 needs (y = d / end for k == 1, -expm1(k log1p(-d / end))
     otherwise; use it where d <= end / 2 when k != 1). ``low`` once d <= 0, ``low + amp`` once
     d >= end."""
+    series, shift = _series_flags(0.5) if k == 1.0 and p == 0.5 else (0, 10)
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=frac, k=k, p=p, kind=2,
-                   rest=rest, series=0, shift=10)
+                   rest=rest, series=series, shift=shift)
 
 
 def _shape_series(k: float, p: float) -> Dict[str, int]:

@@ -134,3 +134,45 @@ def test_timm_default_path_is_window_independent(power):
     small = fastlr.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40, power=power)
     for start in (0, 990, 2490, 10**6):
         assert_exact(small, start, 700)
+
+
+def test_timm_default_sqrt_runs_and_their_edges():
+    """k_decay 1, power 0.5 (timm's default): sqrt(d / end) in four runs decided by the step —
+    d >= 2**52 the per-step formula, d >= end the peak, 0 < d < end the power-law kernel counting
+    down (the four-term series where d >= 2**18), d <= 0 low. Windows, gathers, float32 and
+    threads 1-4 give the same bits; every run stays within 1e-15 of the peak."""
+    s = fastlr.PolynomialRestarts(0.1, 10**7 / 15 + 0.5, 2.0, 1e-5, 0.9, power=0.5)
+    assert {seg.ints[2] for seg in s.segments() if seg.family == plan.Family.SHAPE} \
+        == {plan._series_flags(0.5)[0]}
+    for start in (0, 666667 - 3000, 666667 + 2**18 - 100, 2 * 10**6 + 5):
+        ref = s.array(8000, start, threads=1)
+        for a, n in ((start + 1, 3001), (start + 4095, 70), (start + 37, 7000)):
+            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
+        idx = np.arange(start, start + 8000, 89, dtype=np.int64)
+        assert s(idx).tobytes() == ref[::89].tobytes()
+        assert s.array(8000, start, np.float32).tobytes() == ref.astype(np.float32).tobytes()
+        for threads in (2, 3, 4):
+            assert s.array(8000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_exact(s, start, 600, rel=1e-15)
+        assert_exact(s, start + 7400, 600, rel=1e-15)
+    # cycle starts on whole steps: the peak exactly (d = end)
+    w = fastlr.PolynomialRestarts(0.1, 2.0**20, 1.0, 1e-5, 0.9, power=0.5, max_cycles=4)
+    assert w(np.arange(4) * 2**20).tolist() == [1e-5 + (0.1 * 0.9**i - 1e-5) for i in range(4)]
+    # a cycle of ~2**53 steps: d crosses 2**52 inside it (per-step formula, then the kernel)
+    h = fastlr.PolynomialRestarts(1.0, 2.0**53 + 0.5, 1.0, 0.0, power=0.5, max_cycles=2)
+    cross = 2**53 - 2**52        # d = 2**52 + 0.5 here
+    ref = np.array([h(t) for t in range(cross - 300, cross + 300)])
+    assert h.array(600, cross - 300).tobytes() == ref.tobytes()
+    assert h.array(301, cross - 1).tobytes() == ref[299:].tobytes()
+    assert_exact(h, cross - 300, 600, rel=1e-15)
+    # a hand-built kind 2 segment: d >= end for its first steps, d <= 0 after rest
+    seg = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=40, frac=0.25, p=0.5)
+    P = plan.compile_plan([seg])
+    out = np.empty(60)
+    P.fill(out, 0)
+    d = 40 - np.arange(60) + 0.25
+    want = 1.0 + 2.0 * np.sqrt(np.clip(d, 0, 10.0) * (1 / 10.0))
+    want[d >= 10.0] = 3.0
+    np.testing.assert_array_equal(out[d >= 10.0], 3.0)
+    np.testing.assert_array_equal(out[d <= 0], 1.0)
+    np.testing.assert_allclose(out, want, rtol=2e-16, atol=0)
