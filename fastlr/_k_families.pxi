@@ -570,7 +570,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     # x = 1; a cycle of CyclicPolynomial past the first has scale k D > anchor D, x <= 1/2: pow
     cdef bint near1 = rev and <double>g.anchor == f.scale and f.frac == 0.0
     cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
-    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0
+    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0, r2, r4
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
     cdef double iota[64]
     cdef int kk, m, j0, mm
@@ -705,13 +705,18 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             if deg9:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    P = ((((((((c9 * r + c8) * r + c7) * r + c6) * r + c5) * r + c4) * r + c3) * r
-                          + c2) * r + c1) * r + c0
+                    r2 = r * r
+                    r4 = r2 * r2
+                    # terms 3..9 in Estrin's scheme (a short dependency chain), 0..2 by Horner
+                    # (the last roundings, near 1, as before)
+                    P = ((((c3 + c4 * r) + (c5 + c6 * r) * r2) + ((c7 + c8 * r) + c9 * r2) * r4)
+                         * r + c2) * r
+                    P = (P + c1) * r + c0
                     out[k + j0 + kk] = <floating>(a + A * P)
             else:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    P = ((((c5 * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+                    P = ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
                     out[k + j0 + kk] = <floating>(a + A * P)
         k += run
 
