@@ -554,16 +554,17 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     #
     # With series (a power series is accurate for this exponent), kinds 0 and 4 avoid a pow or
     # sqrt per step once u >= 512 (kind 4 takes 1/sqrt on the anchors; kind 3, sqrt, uses the
-    # series in the four-term tier only and sqrt per step elsewhere): on a grid of anchors t0, u = u0 (1 + r) with r = +-(t - t0)/u0,
+    # series in the four-term tier only and sqrt per step elsewhere): on a grid of anchors t0,
+    # u = u0 (1 + r) with r = +-(t - t0)/u0,
     #   x**p = (u0 / d2)**p * sum_m binom(p, m) r**m      (coef[m] = binom(p, m)),
-    # with m <= 9 and |r| <= 1/64 (anchors every 8 or 64 steps, u0 >= 512 or 4096) while
+    # with m <= 9 and |r| <= 1/64 (anchors every 8, 64 ... 512 steps, u0 >= 64 G) while
     # u < 2**16 at the 4096-block start, then m <= 5 and |r| < 1.1e-3 (anchors every 64 ... 4096
     # steps, growing with u); below u0 = 512 the direct formula. These are the thresholds of
     # shift gs = 10; a large |power| takes a larger gs (every threshold above times 2**(gs - 10),
     # every |r| bound divided by it). The grid depends on the step only, so every window gives the
     # same bits; both truncation errors are below 1e-17 (checked when the plan is built).
     cdef int64_t anchor = g.anchor, kind = g.kind, k = 0, t, t0, tb, u0, ub, q, run, G
-    cdef int64_t S, H = 32, t1, cached = -1, gs = g.shift, ds = g.shift - 4
+    cdef int64_t S, H = 32, t1, cached = -1, gs = g.shift, ds = g.shift - 4, umin
     cdef bint deg9
     cdef bint rev = g.reverse != 0
     # counting down to x = 1 at u = anchor (Polynomial: scale == anchor) the log1p form serves near
@@ -666,13 +667,19 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             t0 = t & ~(G - 1)
             deg9 = False
         else:
-            # 10 terms, |r| <= 2**-ds (ds = gs - 4; 1/64 for gs = 10): anchors every 64 steps while
-            # u >= 64 * 2**ds there, every 8 steps while u >= 8 * 2**ds (an anchor per 8 steps
-            # still beats a pow per step)
-            t0 = t & ~(<int64_t>63)
+            # 10 terms, |r| <= 2**-ds (ds = gs - 4; 1/64 for gs = 10): anchors every
+            # G = 2**floor(log2(umin / 2**ds)) steps (128 ... 512 for gs = 10) where the smallest u
+            # of the block, umin, is at least 128 * 2**ds (every anchor of the block has
+            # u0 >= umin: forward u0 >= ub, counting down u0 >= u >= ub - 4095), else every 64
+            # steps while u >= 64 * 2**ds, every 8 steps while u >= 8 * 2**ds (an anchor per 8
+            # steps still beats a pow per step)
+            umin = ub - (_BLOCK - 1) if rev else ub
             G = 64
+            while G < _BLOCK and (G << 1) <= (umin >> ds):
+                G <<= 1
+            t0 = t & ~(G - 1)
             deg9 = True
-            if (anchor - t0 if rev else t0) < (<int64_t>64 << ds):
+            if G == 64 and (anchor - t0 if rev else t0) < (<int64_t>64 << ds):
                 t0 = t & ~(<int64_t>7)
                 G = 8
         u0 = anchor - t0 if rev else t0

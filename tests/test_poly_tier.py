@@ -5,12 +5,18 @@ against mpmath within 1e-13 of the peak (and reported far tighter) across the ti
 for bit across windows, scalars, gathers, float32 and threads."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import mpmath
 import numpy as np
 import pytest
 
 import fastlr
 from fastlr import plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from exact import assert_exact  # noqa: E402
 
 mpmath.mp.dps = 40
 
@@ -216,3 +222,25 @@ def test_large_powers_windows_scalars_threads_agree(name):
         assert s.array(6000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
         for threads in (2, 3):
             assert s.array(6000, start, threads=threads).tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("s", [fastlr.Polynomial(0.1, 1e-5, 10**5, 0.9), fastlr.InverseSqrt(0.1, 1000),
+                               fastlr.InversePower(0.1, 1000.5, 0.7),
+                               fastlr.Polynomial(0.1, 0.0, 10**6, 17.0)], ids=repr)
+def test_ten_term_region_grows_its_anchor_spacing(s):
+    """Where the smallest u of a 4096-step block is at least 128 * 2**ds, the ten-term series
+    takes anchors every umin / 2**ds steps (128 ... 512) instead of 64: windows, gathers, float32
+    and threads give the same bits across the region and its edges, exact to 1e-15 of the peak."""
+    T = s.params.get("total_steps")
+    ds = [seg.ints[4] for seg in s.segments() if seg.family == plan.Family.POLY][0] - 4
+    for u in (128 << ds, (128 << ds) + 4096, 256 << ds, 512 << ds, (1024 << ds) - 3000):
+        start = max((T - u if T else u - 1000) - 3000, 0)
+        ref = s.array(6000, start, threads=1)
+        for a, n in ((start + 1, 2999), (start + 127, 64), (start + 511, 4100)):
+            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
+        idx = np.arange(start, start + 6000, 61, dtype=np.int64)
+        assert s(idx).tobytes() == ref[::61].tobytes()
+        assert s.array(6000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
+        for threads in (2, 3):
+            assert s.array(6000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_exact(s, start, 6000, rel=1e-15)
