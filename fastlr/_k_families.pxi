@@ -546,8 +546,50 @@ cdef void _poly_direct(floating* out, int64_t u0, double sgn, int64_t n, double 
         done += m
 
 
-cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
-                  const double* coef) noexcept nogil:
+cdef inline void _post_store(floating* out, const double* x, int m, const ShapeF* sf,
+                             int64_t skind) noexcept nogil:
+    # SHAPE's values from x = (u / end)**k (see _shape_series): kind 0 low + amp cos²(π x / 2),
+    # kind 1 low + amp max(1 - x, 0)
+    cdef double lo = sf.low, amp = sf.amp, c
+    cdef int j
+    if skind == 0:
+        for j in range(m):
+            c = _cos_half_pi(x[j])
+            out[j] = <floating>(lo + amp * (c * c))
+    else:
+        for j in range(m):
+            c = 1.0 - x[j]
+            c = c if c > 0.0 else 0.0
+            out[j] = <floating>(lo + amp * c)
+
+
+cdef void _poly_direct_post(floating* out, int64_t u0, double sgn, int64_t n, double a, double b,
+                            double inv, int64_t kind, double e, int64_t anchor, double fr,
+                            bint near1, const ShapeF* sf, int64_t skind) noexcept nogil:
+    # _poly_direct, then SHAPE's transform (sf != NULL), 64 steps at a time through a local buffer
+    cdef double xb[64]
+    cdef int64_t done = 0, m
+    if sf == NULL:
+        _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr, near1)
+        return
+    while done < n:
+        m = n - done if n - done < 64 else 64
+        _poly_direct(&xb[0], u0 + <int64_t>sgn * done, sgn, m, a, b, inv, kind, e, anchor, fr,
+                     near1)
+        _post_store(out + done, &xb[0], <int>m, sf, skind)
+        done += m
+
+
+cdef inline void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
+                         const double* coef) noexcept nogil:
+    _k_poly_post(out, tau, n, f, g, coef, NULL, 0)
+
+
+cdef void _k_poly_post(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
+                       const double* coef, const ShapeF* sf, int64_t skind) noexcept nogil:
+    # With sf != NULL (SHAPE, see _shape_series) each value a + b g(x) is handed, in float64, to
+    # _post_store instead of being stored: the same x, SHAPE's value from it, one pass over out.
+    #
     # x = u / scale with u = anchor - tau (reverse) or u = tau + frac;  v = low + amp * g(x), g by
     # kind: 0: x**power, 1: x, 2: x*x, 3: sqrt(x), 4: 1/sqrt(x). u - frac is an exact integer; the
     # anchors below are at integer steps t0 and take u0 = t0 + frac (one rounding, on the grid).
@@ -574,13 +616,14 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
     cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0, r2, r4
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
     cdef double iota[64]
+    cdef double xb[64]      # with sf: the float64 values of a 64-step run, before _post_store
     cdef int kk, m, j0, mm
     sgn = -1.0 if rev else 1.0
     if not g.series:
         u0 = anchor - tau if rev else tau
         if u0 <= _TWO53 - n and anchor <= _TWO53:
-            _poly_direct(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr, near1)
-        else:
+            _poly_direct_post(out, u0, sgn, n, a, b, inv, kind, e, anchor, fr, near1, sf, skind)
+        else:   # (never with sf: SHAPE's steps are below 2**53)
             for k in range(n):
                 if near1 and kind == 0:
                     out[k] = <floating>(a + b * _reverse_power(u0 - k, anchor, inv, e))
@@ -641,9 +684,15 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             for j0 in range(0, m, 64):
                 x0 = <double>(<int>q + j0)
                 mm = m - j0 if m - j0 < 64 else 64
-                for kk in range(mm):
-                    r = x0 + iota[kk]
-                    out[k + j0 + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
+                if sf == NULL:
+                    for kk in range(mm):
+                        r = x0 + iota[kk]
+                        out[k + j0 + kk] = <floating>(a + (((e3 * r + e2) * r + e1) * r + A))
+                else:
+                    for kk in range(mm):
+                        r = x0 + iota[kk]
+                        xb[kk] = a + (((e3 * r + e2) * r + e1) * r + A)
+                    _post_store(out + k + j0, &xb[0], mm, sf, skind)
             k += run
             continue
         if kind == 3 and ub < (<int64_t>1 << 52):
@@ -653,8 +702,8 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             run = tb + _BLOCK - t
             if run > n - k:
                 run = n - k
-            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
-                         fr, near1)
+            _poly_direct_post(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e,
+                              anchor, fr, near1, sf, skind)
             k += run
             continue
         if ub >= (<int64_t>64 << gs):
@@ -689,8 +738,8 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             run = n - k
         if u0 < (G << ds):
             # too close to 0 for the series: the direct formula (u < 2**53 here)
-            _poly_direct(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e, anchor,
-                         fr, near1)
+            _poly_direct_post(out + k, anchor - t if rev else t, sgn, run, a, b, inv, kind, e,
+                              anchor, fr, near1, sf, skind)
             k += run
             continue
         if kind == 4:
@@ -709,7 +758,7 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
             # r = (q + j) st with the exact integer q + j as x0 + iota[kk] (no conversion per step)
             x0 = <double>(<int>q + j0)
             mm = m - j0 if m - j0 < 64 else 64
-            if deg9:
+            if deg9 and sf == NULL:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
                     r2 = r * r
@@ -720,11 +769,27 @@ cdef void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const P
                          * r + c2) * r
                     P = (P + c1) * r + c0
                     out[k + j0 + kk] = <floating>(a + A * P)
-            else:
+            elif deg9:
+                for kk in range(mm):
+                    r = (x0 + iota[kk]) * st
+                    r2 = r * r
+                    r4 = r2 * r2
+                    P = ((((c3 + c4 * r) + (c5 + c6 * r) * r2) + ((c7 + c8 * r) + c9 * r2) * r4)
+                         * r + c2) * r
+                    P = (P + c1) * r + c0
+                    xb[kk] = a + A * P
+                _post_store(out + k + j0, &xb[0], mm, sf, skind)
+            elif sf == NULL:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
                     P = ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
                     out[k + j0 + kk] = <floating>(a + A * P)
+            else:
+                for kk in range(mm):
+                    r = (x0 + iota[kk]) * st
+                    P = ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
+                    xb[kk] = a + A * P
+                _post_store(out + k + j0, &xb[0], mm, sf, skind)
         k += run
 
 
@@ -970,25 +1035,19 @@ cdef inline double _cos_half_pi(double x) noexcept nogil:
     return (p01 + p23 * w2) + ((p45 + p67 * w2) + q2 * w4) * w4
 
 
-cdef enum:
-    _SHAPE_CHUNK = 1024     # 8 KB of stack: 2048 measured no faster, 256 ~10% slower
-
-
 cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
                         const ShapeI* g, const double* coef) noexcept nogil:
     # Kinds 0 and 1 with p = 1 (timm's k-decay cosine, polynomial k-decay of power 1), 0 < k <= 4:
     # x = (u / end)**k with u = (t0 + j) + fp (0 <= fp < 1, t0 + n <= 2**53) filled by the
-    # power-law kernel (its anchor grid: the same bits for any window) a chunk at a time into a
-    # stack buffer, then v = low + amp cos²(π x / 2) (kind 0) or low + amp max(1 - x, 0) (kind
-    # 1), vectorised, no libm call per step. p = 1 needs x to an absolute 1e-16 only (the
+    # power-law kernel (its anchor grid: the same bits for any window), and in the same pass
+    # v = low + amp cos²(π x / 2) (kind 0) or low + amp max(1 - x, 0) (kind 1), vectorised, no
+    # libm call per step. p = 1 needs x to an absolute 1e-16 only (the
     # relative accuracy of y = 1 - x near the end matters to a power p < 1 of it, not here).
     # From u >= end on: low (y = 0), as the general loop.
     cdef PolyF pf
     cdef PolyI pg
-    cdef double buf[_SHAPE_CHUNK]
-    cdef double lo = f.low, amp = f.amp, x, c
-    cdef int64_t s, done = 0
-    cdef int j, m
+    cdef double lo = f.low, amp = f.amp
+    cdef int64_t s, done
     # s: the first step with u >= end (u is nondecreasing in the step); n if none
     if f.end >= 9007199254740992.0:
         s = n
@@ -1008,19 +1067,11 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
     pg.reverse = 0
     pg.series = g.series if pg.kind == 0 else 0
     pg.shift = g.shift if pg.series else 10
-    while done < s:
-        m = <int>(s - done if s - done < _SHAPE_CHUNK else _SHAPE_CHUNK)
-        _k_poly(&buf[0], t0 + done, m, &pf, &pg, coef)
-        if g.kind == 0:
-            for j in range(m):
-                c = _cos_half_pi(buf[j])
-                out[done + j] = <floating>(lo + amp * (c * c))
-        else:
-            for j in range(m):
-                c = 1.0 - buf[j]
-                c = c if c > 0.0 else 0.0
-                out[done + j] = <floating>(lo + amp * c)
-        done += m
+    if s > 0:
+        # x = 0 + 1 * (u / end)**k exactly as the power-law kernel forms it, SHAPE's value from it
+        # in the same pass (_post_store)
+        _k_poly_post(out, t0, s, &pf, &pg, coef, f, g.kind)
+    done = s
     while done < n:
         out[done] = <floating>(lo + amp * 0.0)
         done += 1
