@@ -1035,6 +1035,10 @@ cdef inline double _cos_half_pi(double x) noexcept nogil:
     return (p01 + p23 * w2) + ((p45 + p67 * w2) + q2 * w4) * w4
 
 
+cdef enum:
+    _SHAPE_CHUNK = 1024     # 8 KB of stack: 2048 measured no faster, 256 ~10% slower
+
+
 cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
                         const ShapeI* g, const double* coef) noexcept nogil:
     # Kinds 0 and 1 with p = 1 (timm's k-decay cosine, polynomial k-decay of power 1), 0 < k <= 4:
@@ -1047,7 +1051,9 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
     cdef PolyF pf
     cdef PolyI pg
     cdef double lo = f.low, amp = f.amp
+    cdef double buf[_SHAPE_CHUNK]
     cdef int64_t s, done
+    cdef int m
     # s: the first step with u >= end (u is nondecreasing in the step); n if none
     if f.end >= 9007199254740992.0:
         s = n
@@ -1067,10 +1073,19 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
     pg.reverse = 0
     pg.series = g.series if pg.kind == 0 else 0
     pg.shift = g.shift if pg.series else 10
-    if s > 0:
-        # x = 0 + 1 * (u / end)**k exactly as the power-law kernel forms it, SHAPE's value from it
-        # in the same pass (_post_store)
-        _k_poly_post(out, t0, s, &pf, &pg, coef, f, g.kind)
+    if g.kind == 1:
+        # x = 0 + 1 * (u / end)**k exactly as the power-law kernel forms it, 1 - x in the same
+        # pass (_post_store per 64-step run)
+        _k_poly_post(out, t0, s, &pf, &pg, coef, f, 1)
+    else:
+        # the cosine's arithmetic runs better over long runs: x into a stack buffer, then
+        # cos² (A/B at 1e7 float64: 2.33x out.fill this way, 2.68x through 64-step runs)
+        done = 0
+        while done < s:
+            m = <int>(s - done if s - done < _SHAPE_CHUNK else _SHAPE_CHUNK)
+            _k_poly(&buf[0], t0 + done, m, &pf, &pg, coef)
+            _post_store(out + done, &buf[0], m, f, 0)
+            done += m
     done = s
     while done < n:
         out[done] = <floating>(lo + amp * 0.0)
