@@ -64,6 +64,23 @@ def fbits(x: float) -> bytes:
     return np.float64(x).tobytes()
 
 
+def assert_paths_agree(s, start: int, n: int, parts, stride: int, threads=(2, 3)) -> np.ndarray:
+    """Every way to ask for the window [start, start + n) gives the serial float64 bytes: the
+    sub-windows ``parts`` ((first step, length) pairs inside it), a gather every ``stride`` steps,
+    the first scalar calls of that gather, float32 (the float64 values rounded once) and each
+    thread count in ``threads``. Returns the serial window."""
+    ref = s.array(n, start, threads=1)
+    for a, m in parts:
+        assert s.array(m, a).tobytes() == ref[a - start:a - start + m].tobytes(), (a, m)
+    idx = np.arange(start, start + n, stride, dtype=np.int64)
+    assert s(idx).tobytes() == ref[::stride].tobytes()
+    assert [s(int(t)) for t in idx[:20]] == ref[::stride][:20].tolist()
+    assert s.array(n, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
+    for k in threads:
+        assert s.array(n, start, threads=k).tobytes() == ref.tobytes(), k
+    return ref
+
+
 def rate_scale(name: str, params: dict) -> float:
     return max(abs(params.get(k, 0.0)) for k in RATE_FIELDS[name])
 

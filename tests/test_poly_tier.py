@@ -17,6 +17,7 @@ from fastlr import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact import assert_exact  # noqa: E402
+from helpers import assert_paths_agree  # noqa: E402
 
 mpmath.mp.dps = 40
 
@@ -101,16 +102,8 @@ def test_tier_windows_scalars_gathers_threads_agree(name):
     S = _tier(s)[0]
     for u in (32 << S, 2**22 + 5):
         start = (horizon - u if horizon else u) - 5000
-        ref = s.array(10000, start, threads=1)
-        for a, n in ((start + 1, 3001), (start + 4095, 64), (start + 37, 9000)):
-            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
-        idx = np.arange(start, start + 10000, 97, dtype=np.int64)
-        assert s(idx).tobytes() == ref[::97].tobytes()
-        assert [s(int(t)) for t in idx[:20]] == ref[::97][:20].tolist()
-        assert s.array(10000, start, dtype=np.float32).tobytes() == \
-            ref.astype(np.float32).tobytes()
-        for threads in (2, 3, 4):
-            assert s.array(10000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_paths_agree(s, start, 10000, ((start + 1, 3001), (start + 4095, 64),
+                                             (start + 37, 9000)), 97, threads=(2, 3, 4))
 
 
 def test_real_timescale_runs_on_the_power_law_kernel():
@@ -214,14 +207,8 @@ def test_large_powers_windows_scalars_threads_agree(name):
     horizon = s.params.get("total_steps")
     for u in (8 << (gs - 4), 64 << (gs - 4), 64 << gs):
         start = max(0, (horizon - u if horizon else u) - 3000)
-        ref = s.array(6000, start, threads=1)
-        for a, n in ((start + 1, 2999), (start + 4095, 65), (start + 37, 5000)):
-            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
-        idx = np.arange(start, start + 6000, 89, dtype=np.int64)
-        assert s(idx).tobytes() == ref[::89].tobytes()
-        assert s.array(6000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
-        for threads in (2, 3):
-            assert s.array(6000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_paths_agree(s, start, 6000, ((start + 1, 2999), (start + 4095, 65),
+                                            (start + 37, 5000)), 89)
 
 
 @pytest.mark.parametrize("s", [fastlr.Polynomial(0.1, 1e-5, 10**5, 0.9), fastlr.InverseSqrt(0.1, 1000),
@@ -235,12 +222,6 @@ def test_ten_term_region_grows_its_anchor_spacing(s):
     ds = [seg.ints[4] for seg in s.segments() if seg.family == plan.Family.POLY][0] - 4
     for u in (128 << ds, (128 << ds) + 4096, 256 << ds, 512 << ds, (1024 << ds) - 3000):
         start = max((T - u if T else u - 1000) - 3000, 0)
-        ref = s.array(6000, start, threads=1)
-        for a, n in ((start + 1, 2999), (start + 127, 64), (start + 511, 4100)):
-            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
-        idx = np.arange(start, start + 6000, 61, dtype=np.int64)
-        assert s(idx).tobytes() == ref[::61].tobytes()
-        assert s.array(6000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
-        for threads in (2, 3):
-            assert s.array(6000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_paths_agree(s, start, 6000, ((start + 1, 2999), (start + 127, 64),
+                                            (start + 511, 4100)), 61)
         assert_exact(s, start, 6000, rel=1e-15)

@@ -19,6 +19,7 @@ from fastlr import plan
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exact  # noqa: E402
 from exact import assert_exact  # noqa: E402
+from helpers import assert_paths_agree  # noqa: E402
 
 
 def _last_steps(s, count=60):
@@ -145,14 +146,8 @@ def test_timm_default_sqrt_runs_and_their_edges():
     assert {seg.ints[2] for seg in s.segments() if seg.family == plan.Family.SHAPE} \
         == {plan._series_flags(0.5)[0]}
     for start in (0, 666667 - 3000, 666667 + 2**18 - 100, 2 * 10**6 + 5):
-        ref = s.array(8000, start, threads=1)
-        for a, n in ((start + 1, 3001), (start + 4095, 70), (start + 37, 7000)):
-            assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
-        idx = np.arange(start, start + 8000, 89, dtype=np.int64)
-        assert s(idx).tobytes() == ref[::89].tobytes()
-        assert s.array(8000, start, np.float32).tobytes() == ref.astype(np.float32).tobytes()
-        for threads in (2, 3, 4):
-            assert s.array(8000, start, threads=threads).tobytes() == ref.tobytes()
+        assert_paths_agree(s, start, 8000, ((start + 1, 3001), (start + 4095, 70),
+                                            (start + 37, 7000)), 89, threads=(2, 3, 4))
         assert_exact(s, start, 600, rel=1e-15)
         assert_exact(s, start + 7400, 600, rel=1e-15)
     # cycle starts on whole steps: the peak exactly (d = end)

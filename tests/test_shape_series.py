@@ -20,6 +20,7 @@ from fastlr import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact import assert_exact  # noqa: E402
+from helpers import assert_paths_agree  # noqa: E402
 
 TIGHT = 2e-15    # what the path keeps (5e-16 measured); the contract is 1e-13
 
@@ -108,15 +109,9 @@ def test_windows_scalars_gathers_float32_threads_agree(name):
     s = CASES[name]
     T = int(s.params.get("total_steps") or 20000)
     start = max(min(T // 2, (32 << 13) + 1000) - 5000, 0)
-    ref = s.array(10000, start, threads=1)
-    for a, n in ((start + 1, 3001), (start + 2047, 64), (start + 37, 9000), (start + 4095, 2050)):
-        assert s.array(n, a).tobytes() == ref[a - start:a - start + n].tobytes()
-    idx = np.arange(start, start + 10000, 97, dtype=np.int64)
-    assert s(idx).tobytes() == ref[::97].tobytes()
-    assert [s(int(t)) for t in idx[:20]] == ref[::97][:20].tolist()
-    assert s.array(10000, start, dtype=np.float32).tobytes() == ref.astype(np.float32).tobytes()
-    for threads in (2, 3, 4):
-        assert s.array(10000, start, threads=threads).tobytes() == ref.tobytes()
+    assert_paths_agree(s, start, 10000, ((start + 1, 3001), (start + 2047, 64),
+                                         (start + 37, 9000), (start + 4095, 2050)), 97,
+                       threads=(2, 3, 4))
 
 
 def test_steps_at_and_past_the_end_are_the_floor():
