@@ -580,6 +580,23 @@ cdef void _poly_direct_post(floating* out, int64_t u0, double sgn, int64_t n, do
         done += m
 
 
+cdef inline double _series10(double r, double c0, double c1, double c2, double c3, double c4,
+                             double c5, double c6, double c7, double c8, double c9) noexcept nogil:
+    # sum_m c_m r**m, m <= 9: terms 3..9 in Estrin's scheme (a short dependency chain), 0..2 by
+    # Horner (the last roundings, near 1)
+    cdef double r2 = r * r
+    cdef double r4 = r2 * r2
+    cdef double P = ((((c3 + c4 * r) + (c5 + c6 * r) * r2) + ((c7 + c8 * r) + c9 * r2) * r4)
+                     * r + c2) * r
+    return (P + c1) * r + c0
+
+
+cdef inline double _series6(double r, double c0, double c1, double c2, double c3, double c4,
+                            double c5) noexcept nogil:
+    # sum_m c_m r**m, m <= 5, as _series10
+    return ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
+
+
 cdef inline void _k_poly(floating* out, int64_t tau, int64_t n, const PolyF* f, const PolyI* g,
                          const double* coef) noexcept nogil:
     _k_poly_post(out, tau, n, f, g, coef, NULL, 0)
@@ -612,8 +629,8 @@ cdef void _k_poly_post(floating* out, int64_t tau, int64_t n, const PolyF* f, co
     # counting down to x = 1 at u = anchor (Polynomial: scale == anchor) the log1p form serves near
     # x = 1; a cycle of CyclicPolynomial past the first has scale k D > anchor D, x <= 1/2: pow
     cdef bint near1 = rev and <double>g.anchor == f.scale and f.frac == 0.0
-    cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r, P
-    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0, r2, r4
+    cdef double a = f.low, b = f.amp, inv = 1.0 / f.scale, e = f.power, fr = f.frac, sgn, A, st, r
+    cdef double Ab = 0.0, stb = 0.0, e1, e2, e3, x0
     cdef double c0, c1, c2, c3, c4, c5, c6, c7, c8, c9
     cdef double iota[64]
     cdef double xb[64]      # with sf: the float64 values of a 64-step run, before _post_store
@@ -761,34 +778,21 @@ cdef void _k_poly_post(floating* out, int64_t tau, int64_t n, const PolyF* f, co
             if deg9 and sf == NULL:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    r2 = r * r
-                    r4 = r2 * r2
-                    # terms 3..9 in Estrin's scheme (a short dependency chain), 0..2 by Horner
-                    # (the last roundings, near 1, as before)
-                    P = ((((c3 + c4 * r) + (c5 + c6 * r) * r2) + ((c7 + c8 * r) + c9 * r2) * r4)
-                         * r + c2) * r
-                    P = (P + c1) * r + c0
-                    out[k + j0 + kk] = <floating>(a + A * P)
+                    out[k + j0 + kk] = <floating>(
+                        a + A * _series10(r, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9))
             elif deg9:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    r2 = r * r
-                    r4 = r2 * r2
-                    P = ((((c3 + c4 * r) + (c5 + c6 * r) * r2) + ((c7 + c8 * r) + c9 * r2) * r4)
-                         * r + c2) * r
-                    P = (P + c1) * r + c0
-                    xb[kk] = a + A * P
+                    xb[kk] = a + A * _series10(r, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9)
                 _post_store(out + k + j0, &xb[0], mm, sf, skind)
             elif sf == NULL:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    P = ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
-                    out[k + j0 + kk] = <floating>(a + A * P)
+                    out[k + j0 + kk] = <floating>(a + A * _series6(r, c0, c1, c2, c3, c4, c5))
             else:
                 for kk in range(mm):
                     r = (x0 + iota[kk]) * st
-                    P = ((((c3 + c4 * r) + c5 * (r * r)) * r + c2) * r + c1) * r + c0
-                    xb[kk] = a + A * P
+                    xb[kk] = a + A * _series6(r, c0, c1, c2, c3, c4, c5)
                 _post_store(out + k + j0, &xb[0], mm, sf, skind)
         k += run
 
