@@ -233,7 +233,7 @@ CASES: List[Case] = [
         "cosine_exponent", fastlr.CosineAnnealing, R.cosine_annealing,
         lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5, exponent=2.0, k_decay=1.0),
         _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, exponent=2): the SHAPE kernel's "
-                  "per-step loop (libm per step)"),
+                  "vectorised log2 and 2**z per step"),
         tags=("catalogue",)),
     family_case(
         "exponential_clip", fastlr.ExponentialDecay, R.exponential_decay,

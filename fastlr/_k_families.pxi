@@ -1039,6 +1039,176 @@ cdef inline double _cos_half_pi(double x) noexcept nogil:
     return (p01 + p23 * w2) + ((p45 + p67 * w2) + q2 * w4) * w4
 
 
+cdef extern from *:
+    """
+    #include <string.h>
+    /* The bit-level steps of SHAPE's vectorised 2**z and log2 (see _shape_pow): plain integer
+       operations on a double's bits (memcpy: no aliasing), which compilers vectorise. */
+    static inline double fastlr_mant(double s) {
+        /* s > 0 normal: its significand m in [sqrt(1/2), sqrt(2)) (s = 2**e m) */
+        int64_t b; memcpy(&b, &s, 8);
+        int64_t mant = b & 0x000FFFFFFFFFFFFFLL;
+        int64_t big = mant >= 0x0006A09E667F3BCDLL;
+        b = (mant | 0x3FF0000000000000LL) - (big << 52);
+        memcpy(&s, &b, 8);
+        return s;
+    }
+    static inline double fastlr_expo(double s) {
+        /* its exponent e (as fastlr_mant), exactly, as a double: the integer placed in the
+           significand of 2**52 and 2**52 + 1023 taken off */
+        int64_t b; memcpy(&b, &s, 8);
+        int64_t big = (b & 0x000FFFFFFFFFFFFFLL) >= 0x0006A09E667F3BCDLL;
+        b = 0x4330000000000000LL | (((b >> 52) & 0x7FF) + big);
+        memcpy(&s, &b, 8);
+        return s - 4503599627371519.0;
+    }
+    static inline double fastlr_clamp_exp2(double z) {
+        /* max(z, -1020) for z <= 0 (+0 or negative): compared as unsigned bits, which order
+           the negative doubles by magnitude (an integer select: a floating compare would keep
+           the loop from vectorising under the default -ftrapping-math) */
+        uint64_t a, b; double lim = -1020.0;
+        memcpy(&a, &z, 8); memcpy(&b, &lim, 8);
+        uint64_t m = -(uint64_t)(a > b);
+        a = (a & ~m) | (b & m);
+        memcpy(&z, &a, 8);
+        return z;
+    }
+    static inline double fastlr_scale2(double p, double t, double z) {
+        /* p 2**n where t = n + 1.5 2**52 (from the clamped z), p in [sqrt(1/2), sqrt(2)],
+           -1020 <= n <= 0: n added to p's exponent field; 0 when z < -1020 */
+        int64_t a, b; uint64_t zb, lb; double lim = -1020.0;
+        memcpy(&a, &p, 8); memcpy(&b, &t, 8); memcpy(&zb, &z, 8); memcpy(&lb, &lim, 8);
+        a += (int64_t)((uint64_t)(b - 0x4338000000000000LL) << 52);
+        a &= ~(-(int64_t)(zb > lb));
+        memcpy(&p, &a, 8);
+        return p;
+    }
+    """
+    double fastlr_mant(double s) noexcept nogil
+    double fastlr_expo(double s) noexcept nogil
+    double fastlr_clamp_exp2(double z) noexcept nogil
+    double fastlr_scale2(double p, double t, double z) noexcept nogil
+
+
+cdef inline double _cosm1_quarter(double w) noexcept nogil:
+    # cos(π x / 2) - 1 for w = x², 0 <= x <= 1/2: w times the Taylor series' terms 1..8 (the
+    # coefficients of _cos_half_pi; the first left out is 2.0e-18 at x = 1/2), Estrin's scheme.
+    # Formed without the leading 1, it keeps its relative accuracy as x -> 0 (log2 needs it).
+    cdef double w2 = w * w
+    cdef double w4 = w2 * w2
+    cdef double p12 = -1.2337005501361697 + 0.25366950790104803 * w
+    cdef double p34 = -0.02086348076335296 + 0.0009192602748394266 * w
+    cdef double p56 = -2.5202042373060607e-05 + 4.710874778818172e-07 * w
+    cdef double p78 = -6.386603083791852e-09 + 6.565963114979473e-11 * w
+    return w * ((p12 + p34 * w2) + (p56 + p78 * w2) * w4)
+
+
+cdef inline double _sin_quarter(double y) noexcept nogil:
+    # sin(π y / 2) for 0 <= y <= 1/2: y times the Taylor series in y², nine terms
+    # (-1)**n (π/2)**(2n+1) / (2n+1)! (the first left out is 8e-20 at y = 1/2), Estrin; relative
+    # accuracy a few ulp down to y -> 0
+    cdef double w = y * y
+    cdef double w2 = w * w
+    cdef double w4 = w2 * w2
+    cdef double p01 = 1.5707963267948966 - 0.6459640975062463 * w
+    cdef double p23 = 0.07969262624616705 - 0.004681754135318688 * w
+    cdef double p45 = 0.00016044118478735983 - 3.598843235212085e-06 * w
+    cdef double p67 = 5.692172921967927e-08 - 6.688035109811468e-10 * w
+    return y * ((p01 + p23 * w2) + ((p45 + p67 * w2) + 6.0669357311061955e-12 * w4) * w4)
+
+
+cdef inline double _log2_1p(double f) noexcept nogil:
+    # log2(1 + f) for 1 + f in [sqrt(1/2), sqrt(2)] (f exact): 2 atanh(v) / ln 2 with
+    # v = f / (2 + f), |v| <= 0.1716, as v times ten terms of the series in v² (2 / ((2k+1) ln 2);
+    # the first left out is 2.3e-17 relative), Estrin. Relative error a few ulp.
+    cdef double v = f / (2.0 + f)
+    cdef double w = v * v
+    cdef double w2 = w * w
+    cdef double w4 = w2 * w2
+    cdef double p01 = 2.8853900817779268 + 0.9617966939259756 * w
+    cdef double p23 = 0.5770780163555853 + 0.4121985831111324 * w
+    cdef double p45 = 0.3205988979753252 + 0.2623081892525388 * w
+    cdef double p67 = 0.22195308321368667 + 0.19235933878519512 * w
+    cdef double p89 = 0.16972882833987804 + 0.15186263588304877 * w
+    return v * ((p01 + p23 * w2) + ((p45 + p67 * w2) + p89 * w4) * w4)
+
+
+cdef inline double _exp2_neg(double z) noexcept nogil:
+    # 2**z for z <= 0 (0 below -1020: amp 2**-1020 is far under any peak's ulp): z = n + r with
+    # n = round(z) (the 1.5 2**52 trick) and r = z - n exact, |r| <= 1/2; 2**r = 1 + r Q(r) from
+    # the Taylor series of exp(r ln 2), terms 1..13 (the first left out is 4.2e-18), Estrin;
+    # then n into the exponent field. Error about an ulp.
+    cdef double zc = fastlr_clamp_exp2(z)
+    cdef double t = zc + 6755399441055744.0
+    cdef double r = zc - (t - 6755399441055744.0)
+    cdef double r2 = r * r
+    cdef double r4 = r2 * r2
+    cdef double r8 = r4 * r4
+    cdef double q01 = 0.6931471805599453 + 0.24022650695910072 * r
+    cdef double q23 = 0.05550410866482158 + 0.009618129107628477 * r
+    cdef double q45 = 0.0013333558146428443 + 0.0001540353039338161 * r
+    cdef double q67 = 1.5252733804059841e-05 + 1.321548679014431e-06 * r
+    cdef double q89 = 1.01780860092397e-07 + 7.054911620801123e-09 * r
+    cdef double q1011 = 4.4455382718708116e-10 + 2.5678435993488206e-11 * r
+    cdef double Q = (q01 + q23 * r2) + (q45 + q67 * r2) * r4 \
+        + ((q89 + q1011 * r2) + 1.3691488853904128e-12 * r4) * r8
+    return fastlr_scale2(1.0 + r * Q, t, z)
+
+
+cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f) noexcept nogil:
+    # Kind 0 with k = 1 and a power p != 1 (optax's cosine_decay_schedule(exponent)):
+    # low + amp c**p, c = cos²(π x / 2), x = u / end, u = (t0 + j) + fp (0 <= fp < 1,
+    # t0 + n <= 2**53), vectorised, no libm call per step: c**p = 2**(2 p log2 s) with
+    # s = cos(π x / 2), and log2 s formed with its relative accuracy everywhere:
+    #   2 u < end (s >= sqrt(1/2)): log2(1 + (s - 1)), s - 1 by _cosm1_quarter (exact to a few
+    #     ulp of itself however small x is);
+    #   end / 2 <= u < end: s = sin(π y / 2) with y = (end - u) / end (end - u exact, Sterbenz),
+    #     log2 s = e + log2(m) from s's exponent and significand;
+    #   u >= end: low.
+    # A relative error δ of log2 s moves the value by amp c**p |ln c**p| δ <= amp δ / e whatever p
+    # is: a few 1e-16 of the peak (tests/test_shape_pow.py measures it against mpmath). Each
+    # region is decided by the step (u is nondecreasing in it), never by the window.
+    cdef double iota[64]
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p2 = 2.0 * f.p
+    cdef double x0, x, s
+    cdef int64_t done = 0, sa, se
+    cdef int j, m
+    _iota(iota)
+    if end >= 9007199254740992.0:
+        sa = n
+        se = n
+    else:
+        sa = <int64_t>ceil(0.5 * end - fp) - t0 - 2
+        sa = sa if sa > 0 else 0
+        sa = sa if sa < n else n
+        while sa < n and 2.0 * (<double>(t0 + sa) + fp) < end:
+            sa += 1
+        se = <int64_t>ceil(end - fp) - t0 - 2
+        se = se if se > sa else sa
+        se = se if se < n else n
+        while se < n and <double>(t0 + se) + fp < end:
+            se += 1
+    while done < sa:
+        m = <int>(sa - done if sa - done < 64 else 64)
+        x0 = <double>(t0 + done)
+        for j in range(m):
+            x = ((x0 + iota[j]) + fp) * inv
+            out[done + j] = <floating>(
+                lo + amp * _exp2_neg(p2 * _log2_1p(_cosm1_quarter(x * x))))
+        done += m
+    while done < se:
+        m = <int>(se - done if se - done < 64 else 64)
+        x0 = <double>(t0 + done)
+        for j in range(m):
+            s = _sin_quarter((end - ((x0 + iota[j]) + fp)) * inv)
+            out[done + j] = <floating>(
+                lo + amp * _exp2_neg(p2 * (fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0))))
+        done += m
+    while done < n:
+        out[done] = <floating>(lo + amp * 0.0)
+        done += 1
+
+
 cdef enum:
     _SHAPE_CHUNK = 1024     # 8 KB of stack: 2048 measured no faster, 256 ~10% slower
 
@@ -1178,6 +1348,11 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         # hair), vectorised; d = (rest - tau - k) + phase from the exact integer as below
         _shape_linear_end(out, g.rest - tau, n, f)
         return
+    if g.kind == 0 and f.k == 1.0 and f.p != 1.0 and 0.0 <= f.phase < 4503599627370496.0:
+        ip = <int64_t>floor(f.phase)
+        if tau <= _TWO53 - ip - n:
+            _shape_pow(out, tau + ip, n, f.phase - <double>ip, f)
+            return
     if g.kind != 2 and f.p == 1.0 and (g.series != 0 or f.k == 0.5 or f.k == 1.0 or f.k == 2.0) \
             and 0.0 <= f.phase < 4503599627370496.0:
         # the plan gives series for 0 < k <= 4 only (see plan._shape_series)

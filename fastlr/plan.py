@@ -247,8 +247,11 @@ def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: f
     """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low from tau + phase = end on:
     k-decay and powers of a cosine (plain cosines use :func:`cos2`, which runs on rotation tables
     at memory speed). With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel's series
-    and cos(π x / 2) as a polynomial, vectorised; other powers p: libm per step, through
-    y = 1 - (u / end)**k as sin²(π y / 2), accurate near the end."""
+    and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1 (optax's exponent): c**p as
+    2**(2 p log2 cos(π x / 2)) with a vectorised log2 and 2**z, log2 taken with its relative
+    accuracy (cos - 1 from its own series before the middle, sin of the exact distance to the end
+    after it); other k with p != 1: libm per step, through y = 1 - (u / end)**k as
+    sin²(π y / 2), accurate near the end."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
                    rest=0, **_shape_series(k, p))
 

@@ -35,6 +35,10 @@ scheds = [
     fastlr.WarmRestarts(0.1, 997, 1, 1e-5, 0.5, max_cycles=50),
     fastlr.WarmupStableDecay(0.1, 1000, 5000, 3000, 1e-5, "sqrt"),
     fastlr.with_warmup(fastlr.CosineAnnealing(0.1, 90_000, 1e-5), 10_000) * 0.5,
+    fastlr.CosineAnnealing(0.1, 100_003, 1e-5, k_decay=1.5),
+    fastlr.CosineAnnealing(0.1, 100_003, 1e-5, exponent=2.5),
+    fastlr.CosineAnnealing(1.0, 2**41 + 1, 0.0, exponent=300.0),
+    fastlr.PolynomialRestarts(0.1, 777.7, 1.3, 1e-4, max_cycles=9, power=0.5),
 ]
 h = hashlib.sha256()
 for s in scheds:
