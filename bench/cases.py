@@ -224,6 +224,14 @@ CASES: List[Case] = [
                   "power=0.5): 4 cycles of real length, a sqrt per step"),
         tags=("catalogue",)),
     family_case(
+        "poly_restarts0.9", fastlr.PolynomialRestarts, R.polynomial_restarts,
+        lambda n: dict(max_lr=0.1, cycle_steps=n / 15 + 0.5, cycle_mult=2.0, min_lr=1e-5,
+                       cycle_decay=0.9, power=0.9),
+        _describe(fastlr.PolynomialRestarts, "(0.1, N/15 + 0.5, cycle_mult=2, cycle_decay=0.9, "
+                  "power=0.9): timm's PolyLRScheduler of segmentation recipes, the power-law "
+                  "series counting down"),
+        tags=("catalogue",)),
+    family_case(
         "cosine_k_decay", fastlr.CosineAnnealing, R.cosine_annealing,
         lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5, exponent=1.0, k_decay=1.5),
         _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, k_decay=1.5): the SHAPE kernel, "

@@ -120,7 +120,7 @@ ctypedef struct ShapeI:
     int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
     int64_t series  # kinds 0 and 1 with p = 1: (u / end)**k on the power-law kernel, with POLY's
     int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10); kind 2
-                    # with k = 1, p = 0.5: sqrt(d / end) on it (binom(0.5, m))
+                    # with k = 1, p != 1: (d / end)**p on it (binom(p, m))
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -246,8 +246,8 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
         if g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
             return f"SHAPE series needs series 1 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
-        if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] != 0.5):
-            return f"SHAPE kind 2 takes series for k = 1 and p = 0.5 only, got k={d[4]!r}, p={d[5]!r}"
+        if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] == 1.0 or not d[5] > 0.0):
+            return f"SHAPE kind 2 takes series for k = 1 and p > 0, p != 1 only, got k={d[4]!r}, p={d[5]!r}"
         need = 10 if g[2] else 0
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
@@ -1266,16 +1266,17 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
         done += 1
 
 
-cdef void _shape_sqrt_end(floating* out, int64_t tau, int64_t n, const ShapeF* f,
-                          const ShapeI* g, const double* coef) noexcept nogil:
-    # Kind 2 with k = 1 and p = 1/2 (timm's PolyLRScheduler default): low + amp sqrt(d / end),
-    # d = (rest - tau - j) + phase counting down (0 <= phase < 1), in four runs of steps (d falls
-    # with j, so each run is decided by the step, never by the window):
-    #   d >= 2**52 (cycles longer than that): the per-step loop's formula, sqrt(d / end);
+cdef void _shape_power_end(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                           const ShapeI* g, const double* coef) noexcept nogil:
+    # Kind 2 with k = 1 and a power p > 0, p != 1 that the power-law series serves (the plan's
+    # series flag; timm's PolyLRScheduler: p = 1/2 by default, 0.9 in segmentation recipes):
+    # low + amp (d / end)**p, d = (rest - tau - j) + phase counting down (0 <= phase < 1), in four
+    # runs of steps (d falls with j, so each run is decided by the step, never by the window):
+    #   d >= 2**52 (cycles longer than that): the per-step loop's formula, (d / end)**p;
     #   d >= end: low + amp (the peak, exactly);
-    #   0 < d < end: the power-law kernel counting down (kind 3: anchor rest, frac phase, scale
-    #     end): sqrt(d * (1 / end)) per step, and the four-term series far from the end
-    #     (d >= 32 * 2**13), no sqrt per step there;
+    #   0 < d < end: the power-law kernel counting down (anchor rest, frac phase, scale end):
+    #     p = 1/2 as kind 3 (sqrt(d * (1 / end)) per step, the four-term series far from the end,
+    #     d >= 32 * 2**13), other p as kind 0 (pow near d = 0, the anchored series beyond);
     #   d <= 0: low.
     cdef int64_t D0 = g.rest - tau, j = 0, j1, j2, j4
     cdef double r, y
@@ -1286,7 +1287,7 @@ cdef void _shape_sqrt_end(floating* out, int64_t tau, int64_t n, const ShapeF* f
     while j < j1:
         r = <double>(D0 - j) + f.phase
         y = 1.0 if r >= f.end else r / f.end
-        out[j] = <floating>(f.low + f.amp * sqrt(y))
+        out[j] = <floating>(f.low + f.amp * (sqrt(y) if f.p == 0.5 else pow(y, f.p)))
         j += 1
     # the steps with d >= end: a few (d <= end in PolynomialRestarts' cycles), found from a
     # candidate below the first of them
@@ -1307,10 +1308,10 @@ cdef void _shape_sqrt_end(floating* out, int64_t tau, int64_t n, const ShapeF* f
         pf.low = f.low
         pf.amp = f.amp
         pf.scale = f.end
-        pf.power = 0.5
+        pf.power = f.p
         pf.frac = f.phase
         pg.anchor = g.rest
-        pg.kind = 3
+        pg.kind = 3 if f.p == 0.5 else 0
         pg.reverse = 1
         pg.series = g.series
         pg.shift = g.shift if g.series else 10
@@ -1323,6 +1324,8 @@ cdef void _shape_sqrt_end(floating* out, int64_t tau, int64_t n, const ShapeF* f
 
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                    const ShapeI* g, const double* coef) noexcept nogil:
+    # The vectorised cases first (_shape_power_end, _shape_linear_end, _shape_pow for a power of
+    # the cosine with k = 1, _shape_series for p = 1 and 0 < k <= 4), then the general loop.
     # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
     # the distance to the end, y = 1 - (u / end)**k, formed where it keeps its digits: near the end
     # (u >= end / 2) as -expm1(k log1p(-(end - u) / end)), end - u being exact there (Sterbenz),
@@ -1338,8 +1341,8 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     cdef int64_t k, ip
     cdef double u, c, y, r
     cdef double half_pi = 1.5707963267948966
-    if g.kind == 2 and f.k == 1.0 and f.p == 0.5 and g.series and 0.0 <= f.phase < 1.0:
-        _shape_sqrt_end(out, tau, n, f, g, coef)
+    if g.kind == 2 and f.k == 1.0 and g.series and 0.0 <= f.phase < 1.0:
+        _shape_power_end(out, tau, n, f, g, coef)
         return
     if g.kind == 2 and f.k == 1.0 and (f.p == 1.0 or f.p == 0.5) and -_TWO53 < g.rest - tau - n \
             and g.rest - tau < _TWO53:

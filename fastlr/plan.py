@@ -272,8 +272,12 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
     u: d keeps its relative accuracy near the end of a cycle whose end is not a whole number of
     steps away, which a power p < 1 needs (y = d / end for k == 1, -expm1(k log1p(-d / end))
     otherwise; use it where d <= end / 2 when k != 1). ``low`` once d <= 0, ``low + amp`` once
-    d >= end."""
-    series, shift = _series_flags(0.5) if k == 1.0 and p == 0.5 else (0, 10)
+    d >= end. With k = 1 and a power p != 1 the series of :func:`power_law` serves (d / end)**p
+    (0 <= frac < 1: the power-law kernel counting down from ``rest``); 1 and 2 have cheaper forms
+    and powers the series does not serve take pow per step."""
+    series, shift = (0, 10)
+    if k == 1.0 and p > 0.0 and p != 1.0 and (p == 0.5 or _POWER_KINDS.get(p, 0) == 0):
+        series, shift = _series_flags(p)
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=frac, k=k, p=p, kind=2,
                    rest=rest, series=series, shift=shift)
 

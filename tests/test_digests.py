@@ -73,6 +73,8 @@ def cases() -> dict:
         "cosine_restarts_periodic": C.CosineRestarts(0.1, 777, min_lr=1e-4),
         "poly_restarts": C.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40,
                                               power=0.5),
+        "poly_restarts_0.9": C.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=40,
+                                                  power=0.9),
         "poly_restarts_k_decay": C.PolynomialRestarts(0.1, 333.25, 2.5, 1e-5, 1.1, max_cycles=12,
                                                       power=0.9, k_decay=2.0),
         "shifted": C.Shifted(C.CosineAnnealing(0.1, 10**5), 2**40),

@@ -119,7 +119,7 @@ def test_shape_kind_2_segment():
         plan.compile_plan([bad])
 
 
-@pytest.mark.parametrize("power", [0.5, 1.0])
+@pytest.mark.parametrize("power", [0.5, 1.0, 0.9])
 def test_timm_default_path_is_window_independent(power):
     """k_decay 1 with power 0.5 or 1 (timm's PolyLRScheduler defaults) runs a vectorised loop while
     every distance of the window is below 2**53 in magnitude, the per-step loop otherwise: the
@@ -137,37 +137,50 @@ def test_timm_default_path_is_window_independent(power):
         assert_exact(small, start, 700)
 
 
-def test_timm_default_sqrt_runs_and_their_edges():
-    """k_decay 1, power 0.5 (timm's default): sqrt(d / end) in four runs decided by the step —
-    d >= 2**52 the per-step formula, d >= end the peak, 0 < d < end the power-law kernel counting
-    down (the four-term series where d >= 2**18), d <= 0 low. Windows, gathers, float32 and
-    threads 1-4 give the same bits; every run stays within 1e-15 of the peak."""
-    s = fastlr.PolynomialRestarts(0.1, 10**7 / 15 + 0.5, 2.0, 1e-5, 0.9, power=0.5)
+@pytest.mark.parametrize("power", [0.5, 0.9, 3.7])
+def test_timm_poly_runs_and_their_edges(power):
+    """k_decay 1 with a power p != 1 (timm's default 0.5; 0.9 of segmentation recipes):
+    (d / end)**p in four runs decided by the step — d >= 2**52 the per-step formula, d >= end the
+    peak, 0 < d < end the power-law kernel counting down (sqrt per step and the four-term series
+    where d >= 2**18 for p = 0.5, the anchored series for other p), d <= 0 low. Windows,
+    gathers, float32 and threads 1-4 give the same bits; every run stays within 1e-15 of the
+    peak."""
+    s = fastlr.PolynomialRestarts(0.1, 10**7 / 15 + 0.5, 2.0, 1e-5, 0.9, power=power)
     assert {seg.ints[2] for seg in s.segments() if seg.family == plan.Family.SHAPE} \
-        == {plan._series_flags(0.5)[0]}
+        == {plan._series_flags(power)[0]} != {0}
     for start in (0, 666667 - 3000, 666667 + 2**18 - 100, 2 * 10**6 + 5):
         assert_paths_agree(s, start, 8000, ((start + 1, 3001), (start + 4095, 70),
                                             (start + 37, 7000)), 89, threads=(2, 3, 4))
         assert_exact(s, start, 600, rel=1e-15)
         assert_exact(s, start + 7400, 600, rel=1e-15)
     # cycle starts on whole steps: the peak exactly (d = end)
-    w = fastlr.PolynomialRestarts(0.1, 2.0**20, 1.0, 1e-5, 0.9, power=0.5, max_cycles=4)
+    w = fastlr.PolynomialRestarts(0.1, 2.0**20, 1.0, 1e-5, 0.9, power=power, max_cycles=4)
     assert w(np.arange(4) * 2**20).tolist() == [1e-5 + (0.1 * 0.9**i - 1e-5) for i in range(4)]
     # a cycle of ~2**53 steps: d crosses 2**52 inside it (per-step formula, then the kernel)
-    h = fastlr.PolynomialRestarts(1.0, 2.0**53 + 0.5, 1.0, 0.0, power=0.5, max_cycles=2)
+    h = fastlr.PolynomialRestarts(1.0, 2.0**53 + 0.5, 1.0, 0.0, power=power, max_cycles=2)
     cross = 2**53 - 2**52        # d = 2**52 + 0.5 here
     ref = np.array([h(t) for t in range(cross - 300, cross + 300)])
     assert h.array(600, cross - 300).tobytes() == ref.tobytes()
     assert h.array(301, cross - 1).tobytes() == ref[299:].tobytes()
     assert_exact(h, cross - 300, 600, rel=1e-15)
     # a hand-built kind 2 segment: d >= end for its first steps, d <= 0 after rest
-    seg = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=40, frac=0.25, p=0.5)
+    seg = plan.poly_shape_to_end(1.0, 2.0, 10.0, rest=40, frac=0.25, p=power)
     P = plan.compile_plan([seg])
     out = np.empty(60)
     P.fill(out, 0)
     d = 40 - np.arange(60) + 0.25
-    want = 1.0 + 2.0 * np.sqrt(np.clip(d, 0, 10.0) * (1 / 10.0))
+    want = 1.0 + 2.0 * (np.clip(d, 0, 10.0) / 10.0) ** power
     want[d >= 10.0] = 3.0
     np.testing.assert_array_equal(out[d >= 10.0], 3.0)
     np.testing.assert_array_equal(out[d <= 0], 1.0)
-    np.testing.assert_allclose(out, want, rtol=2e-16, atol=0)
+    np.testing.assert_allclose(out, want, rtol=power * 4e-16, atol=0)
+
+
+def test_powers_without_a_series_keep_the_per_step_loop():
+    """k_decay 1 with powers 1 and 2 (cheaper forms), 0 (flat) and past the series' reach carry
+    no series flag on their kind 2 rows (the per-step loop or the linear path), and stay exact."""
+    for power in (1.0, 2.0, 0.0, 300.0):
+        s = fastlr.PolynomialRestarts(0.1, 1000.5, 1.5, 1e-4, 0.9, max_cycles=20, power=power)
+        assert {seg.ints[2] for seg in s.segments() if seg.family == plan.Family.SHAPE} == {0}
+        for start in (0, 990, 2490):
+            assert_exact(s, start, 300, rel=1e-15 * max(power, 1.0))
