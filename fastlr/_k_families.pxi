@@ -1167,9 +1167,11 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
     #   u >= end: low.
     # A relative error δ of log2 s moves the value by amp c**p |ln c**p| δ <= amp δ / e whatever p
     # is: a few 1e-16 of the peak (tests/test_shape_pow.py measures it against mpmath). Each
-    # region is decided by the step (u is nondecreasing in it), never by the window.
+    # region is decided by the step (u is nondecreasing in it), never by the window. The exponent
+    # is p (2 log2 s), not (2 p) log2 s: the same bits (2 is exact), and no inf * 0 at x = 0 when
+    # 2 p overflows (p up to the largest double gives the peak there, as pow(1, p) does).
     cdef double iota[64]
-    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p2 = 2.0 * f.p
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p
     cdef double x0, x, s
     cdef int64_t done = 0, sa, se
     cdef int j, m
@@ -1194,7 +1196,7 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
         for j in range(m):
             x = ((x0 + iota[j]) + fp) * inv
             out[done + j] = <floating>(
-                lo + amp * _exp2_neg(p2 * _log2_1p(_cosm1_quarter(x * x))))
+                lo + amp * _exp2_neg(p * (2.0 * _log2_1p(_cosm1_quarter(x * x)))))
         done += m
     while done < se:
         m = <int>(se - done if se - done < 64 else 64)
@@ -1202,7 +1204,7 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
         for j in range(m):
             s = _sin_quarter((end - ((x0 + iota[j]) + fp)) * inv)
             out[done + j] = <floating>(
-                lo + amp * _exp2_neg(p2 * (fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0))))
+                lo + amp * _exp2_neg(p * (2.0 * (fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0)))))
         done += m
     while done < n:
         out[done] = <floating>(lo + amp * 0.0)

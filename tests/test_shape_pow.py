@@ -120,6 +120,17 @@ def test_the_peak_the_floor_and_underflow():
             assert abs(v[t] - _exact(1.0, 0.0, 10**6, 1e5, t)) <= TIGHT, t
 
 
+def test_extreme_powers():
+    """p near the largest double (2 p overflows) and the smallest subnormal: the peak at t = 0
+    (1**p = 1), low once c**p underflows, the peak within rounding for a tiny p."""
+    for p in (1.7976931348623157e308, 1e308, 1e300):
+        v = fastlr.CosineAnnealing(0.1, 1000, 1e-5, exponent=p).array(1002)
+        assert v[0] == 1e-5 + (0.1 - 1e-5) and (v[1:] == 1e-5).all()
+    for p in (5e-324, 1e-300):
+        v = fastlr.CosineAnnealing(0.1, 1000, 1e-5, exponent=p).array(1002)
+        assert (v[:1000] == 1e-5 + (0.1 - 1e-5)).all() and (v[1000:] == 1e-5).all()
+
+
 def test_float32_is_float64_rounded_once():
     for name in ("p2", "p0.5", "p300"):
         s = CASES[name]
