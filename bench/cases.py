@@ -244,6 +244,12 @@ CASES: List[Case] = [
                   "vectorised log2 and 2**z per step"),
         tags=("catalogue",)),
     family_case(
+        "polynomial_k_decay", fastlr.Polynomial, R.polynomial,
+        lambda n: dict(init_lr=0.1, end_lr=1e-5, total_steps=n, power=2.0, k_decay=0.8),
+        _describe(fastlr.Polynomial, "(power=2, k_decay=0.8, over N): the SHAPE kernel's "
+                  "vectorised log2 and 2**z (two of each per step)"),
+        tags=("catalogue",)),
+    family_case(
         "exponential_clip", fastlr.ExponentialDecay, R.exponential_decay,
         lambda n: dict(lr=0.1, decay_rate=10.0 / n, end_lr=0.1 * 2.718281828459045 ** -5),
         _describe(fastlr.ExponentialDecay, "(0.1, 10/N, end_lr=0.1 e^-5): clipped from N/2"),

@@ -1083,10 +1083,31 @@ cdef extern from *:
         memcpy(&p, &a, 8);
         return p;
     }
+    static inline double fastlr_pick_le(double a, double b, double x, double y) {
+        /* a <= b ? x : y for a, b >= +0 (their bits compare as the doubles do), as an integer
+           select (vectorisable; see fastlr_clamp_exp2) */
+        int64_t ia, ib, ix, iy;
+        memcpy(&ia, &a, 8); memcpy(&ib, &b, 8); memcpy(&ix, &x, 8); memcpy(&iy, &y, 8);
+        int64_t m = -(int64_t)(ia <= ib);
+        ix = (ix & m) | (iy & ~m);
+        memcpy(&x, &ix, 8);
+        return x;
+    }
+    static inline double fastlr_pick_n0(double t, double x, double y) {
+        /* x where t = 0 + 1.5 2**52 (round(z) = 0 in _one_minus_exp2), else y */
+        int64_t it, ix, iy;
+        memcpy(&it, &t, 8); memcpy(&ix, &x, 8); memcpy(&iy, &y, 8);
+        int64_t m = -(int64_t)(it == 0x4338000000000000LL);
+        ix = (ix & m) | (iy & ~m);
+        memcpy(&x, &ix, 8);
+        return x;
+    }
     """
     double fastlr_mant(double s) noexcept nogil
     double fastlr_expo(double s) noexcept nogil
     double fastlr_clamp_exp2(double z) noexcept nogil
+    double fastlr_pick_le(double a, double b, double x, double y) noexcept nogil
+    double fastlr_pick_n0(double t, double x, double y) noexcept nogil
     double fastlr_scale2(double p, double t, double z) noexcept nogil
 
 
@@ -1133,14 +1154,9 @@ cdef inline double _log2_1p(double f) noexcept nogil:
     return v * ((p01 + p23 * w2) + ((p45 + p67 * w2) + p89 * w4) * w4)
 
 
-cdef inline double _exp2_neg(double z) noexcept nogil:
-    # 2**z for z <= 0 (0 below -1020: amp 2**-1020 is far under any peak's ulp): z = n + r with
-    # n = round(z) (the 1.5 2**52 trick) and r = z - n exact, |r| <= 1/2; 2**r = 1 + r Q(r) from
-    # the Taylor series of exp(r ln 2), terms 1..13 (the first left out is 4.2e-18), Estrin;
-    # then n into the exponent field. Error about an ulp.
-    cdef double zc = fastlr_clamp_exp2(z)
-    cdef double t = zc + 6755399441055744.0
-    cdef double r = zc - (t - 6755399441055744.0)
+cdef inline double _exp2_q(double r) noexcept nogil:
+    # Q(r) with 2**r = 1 + r Q(r), |r| <= 1/2: the Taylor series of exp(r ln 2), terms 1..13
+    # (the first left out is 4.2e-18), Estrin
     cdef double r2 = r * r
     cdef double r4 = r2 * r2
     cdef double r8 = r4 * r4
@@ -1150,9 +1166,30 @@ cdef inline double _exp2_neg(double z) noexcept nogil:
     cdef double q67 = 1.5252733804059841e-05 + 1.321548679014431e-06 * r
     cdef double q89 = 1.01780860092397e-07 + 7.054911620801123e-09 * r
     cdef double q1011 = 4.4455382718708116e-10 + 2.5678435993488206e-11 * r
-    cdef double Q = (q01 + q23 * r2) + (q45 + q67 * r2) * r4 \
+    return (q01 + q23 * r2) + (q45 + q67 * r2) * r4 \
         + ((q89 + q1011 * r2) + 1.3691488853904128e-12 * r4) * r8
-    return fastlr_scale2(1.0 + r * Q, t, z)
+
+
+cdef inline double _exp2_neg(double z) noexcept nogil:
+    # 2**z for z <= 0 (0 below -1020: amp 2**-1020 is far under any peak's ulp): z = n + r with
+    # n = round(z) (the 1.5 2**52 trick) and r = z - n exact, |r| <= 1/2; 2**r = 1 + r Q(r)
+    # (_exp2_q), then n into the exponent field. Error about an ulp.
+    cdef double zc = fastlr_clamp_exp2(z)
+    cdef double t = zc + 6755399441055744.0
+    cdef double r = zc - (t - 6755399441055744.0)
+    return fastlr_scale2(1.0 + r * _exp2_q(r), t, z)
+
+
+cdef inline double _one_minus_exp2(double z) noexcept nogil:
+    # 1 - 2**z for z <= 0 with its relative accuracy: -r Q(r) where n = round(z) is 0 (then
+    # 1 - 2**z is small and r Q(r) carries it whole), 1 - 2**z where n <= -1 (then it is >= 0.29:
+    # the subtraction loses nothing). The same r and Q as _exp2_neg (computed once when both are
+    # inlined together).
+    cdef double zc = fastlr_clamp_exp2(z)
+    cdef double t = zc + 6755399441055744.0
+    cdef double r = zc - (t - 6755399441055744.0)
+    cdef double rq = r * _exp2_q(r)
+    return fastlr_pick_n0(t, -rq, 1.0 - fastlr_scale2(1.0 + rq, t, z))
 
 
 cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f) noexcept nogil:
@@ -1324,11 +1361,163 @@ cdef void _shape_power_end(floating* out, int64_t tau, int64_t n, const ShapeF* 
         j += 1
 
 
+cdef inline double _log2_pos(double s) noexcept nogil:
+    # log2 s for a positive normal s: its exponent plus log2 of its significand in
+    # [sqrt(1/2), sqrt(2)); relative error a few ulp
+    return fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0)
+
+
+cdef inline double _log2_one_minus(double r, double x) noexcept nogil:
+    # log2(1 - r) for 0 < r < 1 with its relative accuracy, given x ~ 1 - r (used where r > 1/2,
+    # where x must be 1 - r to an ulp of itself: exact by Sterbenz, or better): r <= 1 - sqrt(1/2)
+    # as log2(1 + (-r)); r <= 1/2 as -1 + log2(1 + (1 - 2r)) (1 - 2r exact); beyond from x's
+    # bits. One _log2_1p, its argument picked per step.
+    cdef double off = fastlr_pick_le(r, 0.2928932188134524, 0.0,
+                                     fastlr_pick_le(r, 0.5, -1.0, fastlr_expo(x)))
+    cdef double fa = fastlr_pick_le(r, 0.2928932188134524, -r,
+                                    fastlr_pick_le(r, 0.5, 1.0 - 2.0 * r, fastlr_mant(x) - 1.0))
+    return off + _log2_1p(fa)
+
+
+cdef inline double _shape_zxy(double r, double x, double k, double* X) noexcept nogil:
+    # y = 1 - (u / end)**k from r = 1 - u / end (0 < r < 1) and x = u / end (see
+    # _log2_one_minus): z = k log2(1 - r), X = 2**z, y = 1 - 2**z, both with their relative accuracy
+    cdef double z = k * _log2_one_minus(r, x)
+    X[0] = _exp2_neg(z)
+    return _one_minus_exp2(z)
+
+
+cdef inline double _pow_one_minus(double X, double y, double p) noexcept nogil:
+    # y**p for y = 1 - X as 2**(p log2 y), log2 y formed where it keeps its digits: log2(1 - X)
+    # while X <= 1 - sqrt(1/2), from y's bits below
+    cdef double off = fastlr_pick_le(X, 0.2928932188134524, 0.0, fastlr_expo(y))
+    cdef double fa = fastlr_pick_le(X, 0.2928932188134524, -X, fastlr_mant(y) - 1.0)
+    return _exp2_neg(p * (off + _log2_1p(fa)))
+
+
+cdef inline double _log2_sin_half_pi(double X, double y) noexcept nogil:
+    # log2 sin(π y / 2) for y = 1 - X in (0, 1]: sin's series for y <= 1/2 (then from its bits),
+    # log2(1 + (cos(π X / 2) - 1)) above; relative accuracy either way
+    cdef double s1 = _sin_quarter(y)
+    cdef double off = fastlr_pick_le(y, 0.5, fastlr_expo(s1), 0.0)
+    cdef double fa = fastlr_pick_le(y, 0.5, fastlr_mant(s1) - 1.0, _cosm1_quarter(X * X))
+    return off + _log2_1p(fa)
+
+
+cdef inline double _sin2_half_pi(double X, double y) noexcept nogil:
+    # sin²(π y / 2) for y = 1 - X in (0, 1]: sin's series for y <= 1/2, 1 + (cos(π X / 2) - 1) above
+    cdef double s1 = fastlr_pick_le(y, 0.5, _sin_quarter(y), 1.0 + _cosm1_quarter(X * X))
+    return s1 * s1
+
+
+cdef void _shape_finish(floating* out, const double* rb, const double* xb, int m,
+                        const ShapeF* f, int64_t kind) noexcept nogil:
+    # out[j] = low + amp v(r[j], x[j]), one vector loop per shape: kind 1 y or y**p, kind 0
+    # sin²(π y / 2) or its power p (as 2**(2 p log2 sin(π y / 2)))
+    cdef double lo = f.low, amp = f.amp, k = f.k, p = f.p, X, y
+    cdef int j
+    if kind == 0 and p != 1.0:
+        for j in range(m):
+            y = _shape_zxy(rb[j], xb[j], k, &X)
+            out[j] = <floating>(lo + amp * _exp2_neg(p * (2.0 * _log2_sin_half_pi(X, y))))
+    elif kind == 0:
+        for j in range(m):
+            y = _shape_zxy(rb[j], xb[j], k, &X)
+            out[j] = <floating>(lo + amp * _sin2_half_pi(X, y))
+    elif p != 1.0:
+        for j in range(m):
+            y = _shape_zxy(rb[j], xb[j], k, &X)
+            out[j] = <floating>(lo + amp * _pow_one_minus(X, y, p))
+    else:
+        for j in range(m):
+            y = _shape_zxy(rb[j], xb[j], k, &X)
+            out[j] = <floating>(lo + amp * y)
+
+
+cdef void _shape_vec(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                     const ShapeI* g) noexcept nogil:
+    # The k-decay shapes the faster paths leave (k != 1 with a power p != 1, or k > 4; kind 2
+    # with k != 1), vectorised with the in-house log2 and 2**z, no libm call per step:
+    # y = 1 - (u / end)**k = 1 - 2**(k log2(1 - r)), r = 1 - u / end, each logarithm and each
+    # 1 - 2**z taken with its relative accuracy (_shape_v), so that a power p < 1 of a small y
+    # keeps the accuracy the per-step loop's expm1/log1p gave. Kinds 0 and 1: u = (t0 + j) + fp,
+    # r = (end - u) / end (end - u exact from u >= end / 2 on, where it matters) and
+    # x = u / end; step 0 of the segment (u = phase, possibly 0) by the per-step loop; low from
+    # u >= end on. Kind 2: d = (rest - tau - j) + phase (|rest - tau| < 2**53: exact integer part),
+    # r = d / end, x = 1 - r; low + amp for d >= end, low for d <= 0. The caller keeps 2**-500 <=
+    # k <= 2**500, p > 0 and phase 0 or >= 2**-500: every logarithm's argument is then a positive
+    # normal double. Each run is decided by the step, never by the window.
+    cdef double iota[64]
+    cdef double rb[64]      # r and x of a 64-step run, then _shape_finish
+    cdef double xb[64]
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end
+    cdef double x0, u, d, fp
+    cdef int64_t done = 0, se, t0, ip, D0, j2, j4
+    cdef int j, m
+    _iota(iota)
+    if g.kind != 2:
+        ip = <int64_t>floor(f.phase)
+        t0 = tau + ip
+        fp = f.phase - <double>ip
+        if t0 == 0:
+            _shape_loop(out, tau, 1, f, g)
+            done = 1
+        if end >= 9007199254740992.0:
+            se = n
+        else:
+            se = <int64_t>ceil(end - fp) - t0 - 2
+            se = se if se > done else done
+            se = se if se < n else n
+            while se < n and <double>(t0 + se) + fp < end:
+                se += 1
+        while done < se:
+            m = <int>(se - done if se - done < 64 else 64)
+            x0 = <double>(t0 + done)
+            for j in range(m):
+                u = (x0 + iota[j]) + fp
+                rb[j] = (end - u) * inv
+                xb[j] = u * inv
+            _shape_finish(out + done, &rb[0], &xb[0], m, f, g.kind)
+            done += m
+        while done < n:
+            out[done] = <floating>(lo + amp * 0.0)
+            done += 1
+        return
+    D0 = g.rest - tau
+    # d >= end: the first steps (a candidate below the last of them, then step by step)
+    j2 = D0 - <int64_t>ceil(end) - 2
+    j2 = j2 if j2 > 0 else 0
+    j2 = j2 if j2 < n else n
+    while done < j2:
+        out[done] = <floating>(lo + amp * 1.0)
+        done += 1
+    while done < n and <double>(D0 - done) + f.phase >= end:
+        out[done] = <floating>(lo + amp * 1.0)
+        done += 1
+    # d <= 0 from D0 - j <= -1 on (phase > 0), or <= 0 (phase = 0)
+    j4 = D0 + 1 if f.phase > 0.0 else D0
+    j4 = j4 if j4 > done else done
+    j4 = j4 if j4 < n else n
+    while done < j4:
+        m = <int>(j4 - done if j4 - done < 64 else 64)
+        x0 = <double>(D0 - done)
+        for j in range(m):
+            d = ((x0 - iota[j]) + f.phase) * inv
+            rb[j] = d
+            xb[j] = 1.0 - d
+        _shape_finish(out + done, &rb[0], &xb[0], m, f, 1)
+        done += m
+    while done < n:
+        out[done] = <floating>(lo + amp * 0.0)
+        done += 1
+
+
 cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
                    const ShapeI* g, const double* coef) noexcept nogil:
     # The vectorised cases first (_shape_power_end, _shape_linear_end, _shape_pow for a power of
-    # the cosine with k = 1, _shape_series for p = 1 and 0 < k <= 4), then the general loop.
-    # The general shapes (k-decay, powers of a cosine): libm per step, no tables. Both go through
+    # the cosine with k = 1, _shape_series for p = 1 and 0 < k <= 4, _shape_vec for the rest
+    # within its parameter ranges), then the per-step loop (_shape_loop) for what is left.
+    # The general shapes (k-decay, powers of a cosine) as the loop defines them. Both go through
     # the distance to the end, y = 1 - (u / end)**k, formed where it keeps its digits: near the end
     # (u >= end / 2) as -expm1(k log1p(-(end - u) / end)), end - u being exact there (Sterbenz),
     # so that a power p < 1 of a small y (or of sin²(π y / 2)) stays within the accuracy contract
@@ -1340,9 +1529,7 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     # It serves the second half of a cycle when k != 1 (there y = -expm1(k log1p(-d / end))
     # keeps its digits; the first half is kind 1, where u = tau + phase is the accurate one) and
     # the whole cycle when k == 1 (y = d / end).
-    cdef int64_t k, ip
-    cdef double u, c, y, r
-    cdef double half_pi = 1.5707963267948966
+    cdef int64_t ip
     if g.kind == 2 and f.k == 1.0 and g.series and 0.0 <= f.phase < 1.0:
         _shape_power_end(out, tau, n, f, g, coef)
         return
@@ -1365,6 +1552,26 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         if tau <= _TWO53 - ip - n:
             _shape_series(out, tau + ip, n, f.phase - <double>ip, f, g, coef)
             return
+    if f.p > 0.0 and 3.054936363499605e-151 <= f.k <= 3.273390607896142e+150:
+        if g.kind != 2 and 0.0 <= f.phase < 4503599627370496.0:
+            ip = <int64_t>floor(f.phase)
+            if tau <= _TWO53 - ip - n:
+                _shape_vec(out, tau, n, f, g)
+                return
+        elif g.kind == 2 and (f.phase == 0.0 or 3.054936363499605e-151 <= f.phase < 1.0) \
+                and -_TWO53 < g.rest - tau - n and g.rest - tau < _TWO53:
+            _shape_vec(out, tau, n, f, g)
+            return
+    _shape_loop(out, tau, n, f, g)
+
+
+cdef void _shape_loop(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                      const ShapeI* g) noexcept nogil:
+    # the per-step loop of _k_shape (libm): the cases no vectorised path takes, and step 0 of
+    # _shape_vec's kinds 0 and 1
+    cdef int64_t k
+    cdef double u, c, y, r
+    cdef double half_pi = 1.5707963267948966
     for k in range(n):
         if g.kind == 2:
             r = <double>(g.rest - (tau + k)) + f.phase

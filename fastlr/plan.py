@@ -250,8 +250,9 @@ def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: f
     and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1 (optax's exponent): c**p as
     2**(2 p log2 cos(π x / 2)) with a vectorised log2 and 2**z, log2 taken with its relative
     accuracy (cos - 1 from its own series before the middle, sin of the exact distance to the end
-    after it); other k with p != 1: libm per step, through y = 1 - (u / end)**k as
-    sin²(π y / 2), accurate near the end."""
+    after it); other k with p != 1, and k > 4: y = 1 - (u / end)**k = 1 - 2**(k log2 x) and
+    the power likewise with the same vectorised log2 and 2**z, each formed with its relative
+    accuracy (sin²(π y / 2) near the end, where y is small)."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
                    rest=0, **_shape_series(k, p))
 
@@ -260,7 +261,8 @@ def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: flo
                p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
     k-decay. With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel, vectorised; other
-    powers p: libm per step."""
+    powers p (and k > 4): y and y**p through a vectorised log2 and 2**z, each with its relative
+    accuracy."""
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1,
                    rest=0, **_shape_series(k, p))
 

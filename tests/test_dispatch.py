@@ -39,6 +39,9 @@ scheds = [
     fastlr.CosineAnnealing(0.1, 100_003, 1e-5, exponent=2.5),
     fastlr.CosineAnnealing(1.0, 2**41 + 1, 0.0, exponent=300.0),
     fastlr.PolynomialRestarts(0.1, 777.7, 1.3, 1e-4, max_cycles=9, power=0.5),
+    fastlr.PolynomialRestarts(0.1, 777.7, 1.3, 1e-4, max_cycles=9, power=0.9, k_decay=2.0),
+    fastlr.CosineAnnealing(0.1, 100_003, 1e-5, exponent=2.0, k_decay=1.5),
+    fastlr.Polynomial(0.1, 1e-4, 300_000, 0.3, k_decay=7.0),
 ]
 h = hashlib.sha256()
 for s in scheds:
