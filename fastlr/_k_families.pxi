@@ -1610,23 +1610,57 @@ cdef void _shape_loop(floating* out, int64_t tau, int64_t n, const ShapeF* f,
 
 
 cdef enum:
-    _PRODUCT_CHUNK = 512    # two 4 KB buffers per product level (see MAX_PRODUCT_DEPTH): each
-                            # factor's per-call setup (segment search, anchors) over 512 steps
+    _PRODUCT_CHUNK = 512    # two 4 KB stack buffers per product level (see MAX_PRODUCT_DEPTH):
+                            # short windows (gathers, scalars, the tail of a call)
+    _PRODUCT_BIG = 2048     # longer windows: two 16 KB heap buffers, allocated once per call,
+                            # so each factor's per-call setup (segment search, anchors with
+                            # libm) is paid per 4096 steps instead of per 512
 
 
 cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
                      const double* tables) noexcept nogil:
     # a(tau) op b(tau) (op: a * b, a + b, max(a, b) or pow(a, b)), both factors filled in float64 a
-    # chunk at a time (stack buffers: no allocation), the result rounded once. The factors are
-    # plans of their own, in rows after this one, evaluated at the local step.
+    # chunk at a time, the result rounded once. The factors are plans of their own, in rows after
+    # this one, evaluated at the local step. The chunk changes no value (each factor's values do
+    # not depend on how its window is split), only the per-call overhead: windows longer than
+    # _PRODUCT_CHUNK take heap buffers of _PRODUCT_BIG steps when malloc gives them, else (and for
+    # short windows) the stack's.
     cdef const ProductI* g = <const ProductI*>(seg + INTS)
-    cdef double a[_PRODUCT_CHUNK]
-    cdef double b[_PRODUCT_CHUNK]
-    cdef int64_t k = 0, m, j, op = g.op
+    cdef double sa[_PRODUCT_CHUNK]
+    cdef double sb[_PRODUCT_CHUNK]
+    cdef double* a = &sa[0]
+    cdef double* b = &sb[0]
+    cdef double* heap = NULL
+    cdef int64_t k = 0, m, j, op = g.op, chunk = _PRODUCT_CHUNK
+    if n > _PRODUCT_CHUNK:
+        heap = <double*>malloc(2 * _PRODUCT_BIG * sizeof(double))
+        if heap != NULL:
+            a = heap
+            b = heap + _PRODUCT_BIG
+            chunk = _PRODUCT_BIG
     while k < n:
-        m = n - k if n - k < _PRODUCT_CHUNK else _PRODUCT_CHUNK
-        fill_plan(seg + g.a_first * NI, d + g.a_first * NDBL, tables, g.a_rows, &a[0], tau + k, m)
-        fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, &b[0], tau + k, m)
+        m = n - k if n - k < chunk else chunk
+        fill_plan(seg + g.a_first * NI, d + g.a_first * NDBL, tables, g.a_rows, a, tau + k, m)
+        if floating is double:
+            # float64 output: b straight into out (its stores overlap its arithmetic), then
+            # combined in place while the lines are still in cache; the same values
+            fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, out + k,
+                      tau + k, m)
+            if op == OP_PRODUCT:
+                for j in range(m):
+                    out[k + j] = a[j] * out[k + j]
+            elif op == OP_SUM:
+                for j in range(m):
+                    out[k + j] = a[j] + out[k + j]
+            elif op == OP_MAX:
+                for j in range(m):
+                    out[k + j] = a[j] if a[j] >= out[k + j] else out[k + j]
+            else:
+                for j in range(m):
+                    out[k + j] = pow(a[j], out[k + j])
+            k += m
+            continue
+        fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, b, tau + k, m)
         if op == OP_PRODUCT:
             for j in range(m):
                 out[k + j] = <floating>(a[j] * b[j])
@@ -1640,6 +1674,7 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
             for j in range(m):
                 out[k + j] = <floating>pow(a[j], b[j])
         k += m
+    free(heap)
 
 
 cdef enum:

@@ -22,8 +22,10 @@ from fastlr._dispatch import kernels
 
 try:
     import exact
+    from helpers import assert_paths_agree
 except ImportError:  # tests/ turned into a package
     from tests import exact
+    from tests.helpers import assert_paths_agree
 
 LAST = exact.LAST_STEP
 REL = exact.REL
@@ -182,6 +184,26 @@ def test_scalars_gathers_fills_split_windows_agree(data, kind):
     np.testing.assert_array_equal(bits(s(steps)), bits(full[idx]))
     np.testing.assert_array_equal(bits(s(steps[::-1])), bits(full[idx[::-1]]))
     np.testing.assert_array_equal(bits(s.array(N, base, np.float32)), bits(full.astype(np.float32)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fastlr.with_warmup(C.CosineAnnealing(0.1, 95_000, 1e-5), 5000) * C.ExponentialDecay(1.0, 1e-5),
+    lambda: C.Maximum(C.CosineAnnealing(0.1, 10**5, 1e-5) + C.ExponentialDecay(0.01, 1e-5) - 0.002,
+                      C.Constant(1e-3)),
+    lambda: C.Product(C.Product(C.CosineAnnealing(0.1, 10**5), C.Warmup(1.0, 3000)),
+                      C.Maximum(C.ExponentialDecay(1.0, 3e-5), C.Constant(0.25))),
+    lambda: C.InversePower(0.1, 10.5, 0.3) + C.Cyclical(0.1, 777, 0.01),
+])
+def test_long_windows_equal_every_other_path(make):
+    """Windows longer than the kernel's stack chunk take heap buffers of 2048 steps, and float64
+    output takes the second factor straight into ``out`` (combined in place): the bytes equal
+    sub-windows across chunk edges, gathers, scalars, float32 (the buffered path, rounded once)
+    and threads 1-4, nested products included."""
+    s = make()
+    for start in (0, 40_000, 2**40 - 7):
+        parts = ((start + 1, 2047), (start + 2047, 3), (start + 2048, 4097), (start + 511, 513),
+                 (start + 9000, 11_000))
+        assert_paths_agree(s, start, 20_000, parts, 97, threads=(2, 3, 4))
 
 
 def test_in_a_sweep_rows_equal_arrays():
