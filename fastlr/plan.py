@@ -287,9 +287,10 @@ def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: fl
 def _shape_series(k: float, p: float) -> Dict[str, int]:
     """SHAPE's series and shift: with p = 1 and 0 < k <= 4 the kernel takes (u / end)**k from the
     power-law kernel (kinds 0 and 1; k = 0.5 and 2 by sqrt and x*x, the others on the series,
-    whose flags are :func:`power_law`'s). Larger k stay on the per-step loop: x = u / end
-    carries its rounding into x**k times k (k = 300: 1e-14 of the peak), where the loop's
-    log1p form near the end does not."""
+    whose flags are :func:`power_law`'s). Larger k take no series: x = u / end would carry its
+    rounding into x**k times k (k = 300: 1e-14 of the peak); the kernel forms them as
+    1 - 2**(k log2(1 - r)) from the distance to the end instead (vectorised), as it does every
+    power p != 1."""
     series, shift = (0, 10)
     if p == 1.0 and 0.0 < k <= 4.0 and _POWER_KINDS.get(k, 0) == 0:
         series, shift = _series_flags(k)
