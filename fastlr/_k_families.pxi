@@ -1192,6 +1192,52 @@ cdef inline double _one_minus_exp2(double z) noexcept nogil:
     return fastlr_pick_n0(t, -rq, 1.0 - fastlr_scale2(1.0 + rq, t, z))
 
 
+cdef inline double _log2_pos(double s) noexcept nogil:
+    # log2 s for a positive normal s: its exponent plus log2 of its significand in
+    # [sqrt(1/2), sqrt(2)); relative error a few ulp
+    return fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0)
+
+
+cdef inline int64_t _first_u_reaching(int64_t t0, double fp, int64_t j, int64_t n,
+                                      double lim) noexcept nogil:
+    # SHAPE's runs by u = (t0 + i) + fp (nondecreasing in i, t0 + n <= 2**53): the first i in
+    # [j, n] with u >= lim (n if none), from a candidate below it and then step by step with the
+    # kernels' own u, so a run's edge is decided by the step, never by the window
+    cdef int64_t i
+    if lim >= 9007199254740992.0:
+        return n
+    i = <int64_t>ceil(lim - fp) - t0 - 2
+    i = i if i > j else j
+    i = i if i < n else n
+    while i < n and <double>(t0 + i) + fp < lim:
+        i += 1
+    return i
+
+
+cdef inline int64_t _d_peak_run(floating* out, int64_t D0, double phase, int64_t j, int64_t n,
+                                const ShapeF* f) noexcept nogil:
+    # SHAPE kind 2's steps from j on with d = (D0 - i) + phase >= end (a few at a cycle's start,
+    # d falling with i): low + amp, found from a candidate below the last of them; returns the
+    # first step with d < end (n if none)
+    cdef int64_t i = D0 - <int64_t>ceil(f.end) - 2
+    i = i if i > j else j
+    i = i if i < n else n
+    while j < i:
+        out[j] = <floating>(f.low + f.amp * 1.0)
+        j += 1
+    while j < n and <double>(D0 - j) + phase >= f.end:
+        out[j] = <floating>(f.low + f.amp * 1.0)
+        j += 1
+    return j
+
+
+cdef inline int64_t _d_low_from(int64_t D0, double phase, int64_t j, int64_t n) noexcept nogil:
+    # SHAPE kind 2's first step (in [j, n]) with d <= 0: D0 - i <= -1 (phase > 0) or <= 0
+    cdef int64_t i = D0 + 1 if phase > 0.0 else D0
+    i = i if i > j else j
+    return i if i < n else n
+
+
 cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f) noexcept nogil:
     # Kind 0 with k = 1 and a power p != 1 (optax's cosine_decay_schedule(exponent)):
     # low + amp c**p, c = cos²(π x / 2), x = u / end, u = (t0 + j) + fp (0 <= fp < 1,
@@ -1209,24 +1255,12 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
     # 2 p overflows (p up to the largest double gives the peak there, as pow(1, p) does).
     cdef double iota[64]
     cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p
-    cdef double x0, x, s
-    cdef int64_t done = 0, sa, se
+    cdef double x0, x
+    cdef int64_t done = 0
+    cdef int64_t sa = _first_u_reaching(t0, fp, 0, n, 0.5 * end)   # u >= end / 2 (2u >= end)
+    cdef int64_t se = _first_u_reaching(t0, fp, sa, n, end)
     cdef int j, m
     _iota(iota)
-    if end >= 9007199254740992.0:
-        sa = n
-        se = n
-    else:
-        sa = <int64_t>ceil(0.5 * end - fp) - t0 - 2
-        sa = sa if sa > 0 else 0
-        sa = sa if sa < n else n
-        while sa < n and 2.0 * (<double>(t0 + sa) + fp) < end:
-            sa += 1
-        se = <int64_t>ceil(end - fp) - t0 - 2
-        se = se if se > sa else sa
-        se = se if se < n else n
-        while se < n and <double>(t0 + se) + fp < end:
-            se += 1
     while done < sa:
         m = <int>(sa - done if sa - done < 64 else 64)
         x0 = <double>(t0 + done)
@@ -1239,9 +1273,8 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
         m = <int>(se - done if se - done < 64 else 64)
         x0 = <double>(t0 + done)
         for j in range(m):
-            s = _sin_quarter((end - ((x0 + iota[j]) + fp)) * inv)
-            out[done + j] = <floating>(
-                lo + amp * _exp2_neg(p * (2.0 * (fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0)))))
+            x = _sin_quarter((end - ((x0 + iota[j]) + fp)) * inv)
+            out[done + j] = <floating>(lo + amp * _exp2_neg(p * (2.0 * _log2_pos(x))))
         done += m
     while done < n:
         out[done] = <floating>(lo + amp * 0.0)
@@ -1267,15 +1300,7 @@ cdef void _shape_series(floating* out, int64_t t0, int64_t n, double fp, const S
     cdef double buf[_SHAPE_CHUNK]
     cdef int64_t s, done
     cdef int m
-    # s: the first step with u >= end (u is nondecreasing in the step); n if none
-    if f.end >= 9007199254740992.0:
-        s = n
-    else:
-        s = <int64_t>ceil(f.end - fp) - t0 - 2
-        s = s if s > 0 else 0
-        s = s if s < n else n
-        while s < n and <double>(t0 + s) + fp < f.end:
-            s += 1
+    s = _first_u_reaching(t0, fp, 0, n, f.end)     # the first step with u >= end
     pf.low = 0.0
     pf.amp = 1.0
     pf.scale = f.end
@@ -1317,7 +1342,7 @@ cdef void _shape_power_end(floating* out, int64_t tau, int64_t n, const ShapeF* 
     #     p = 1/2 as kind 3 (sqrt(d * (1 / end)) per step, the four-term series far from the end,
     #     d >= 32 * 2**13), other p as kind 0 (pow near d = 0, the anchored series beyond);
     #   d <= 0: low.
-    cdef int64_t D0 = g.rest - tau, j = 0, j1, j2, j4
+    cdef int64_t D0 = g.rest - tau, j = 0, j1, j4
     cdef double r, y
     cdef PolyF pf
     cdef PolyI pg
@@ -1328,21 +1353,8 @@ cdef void _shape_power_end(floating* out, int64_t tau, int64_t n, const ShapeF* 
         y = 1.0 if r >= f.end else r / f.end
         out[j] = <floating>(f.low + f.amp * (sqrt(y) if f.p == 0.5 else pow(y, f.p)))
         j += 1
-    # the steps with d >= end: a few (d <= end in PolynomialRestarts' cycles), found from a
-    # candidate below the first of them
-    j2 = D0 - <int64_t>ceil(f.end) - 2
-    j2 = j2 if j2 > j1 else j1
-    j2 = j2 if j2 < n else n
-    while j < j2:
-        out[j] = <floating>(f.low + f.amp * 1.0)
-        j += 1
-    while j < n and <double>(D0 - j) + f.phase >= f.end:
-        out[j] = <floating>(f.low + f.amp * 1.0)
-        j += 1
-    # d <= 0 from D0 - j <= -1 on (phase > 0), or <= 0 (phase = 0)
-    j4 = D0 + 1 if f.phase > 0.0 else D0
-    j4 = j4 if j4 > j else j
-    j4 = j4 if j4 < n else n
+    j = _d_peak_run(out, D0, f.phase, j, n, f)      # d >= end: the peak
+    j4 = _d_low_from(D0, f.phase, j, n)             # d <= 0 from j4 on
     if j4 > j:
         pf.low = f.low
         pf.amp = f.amp
@@ -1359,12 +1371,6 @@ cdef void _shape_power_end(floating* out, int64_t tau, int64_t n, const ShapeF* 
     while j < n:
         out[j] = <floating>(f.low + f.amp * 0.0)
         j += 1
-
-
-cdef inline double _log2_pos(double s) noexcept nogil:
-    # log2 s for a positive normal s: its exponent plus log2 of its significand in
-    # [sqrt(1/2), sqrt(2)); relative error a few ulp
-    return fastlr_expo(s) + _log2_1p(fastlr_mant(s) - 1.0)
 
 
 cdef inline double _log2_one_minus(double r, double x) noexcept nogil:
@@ -1452,7 +1458,7 @@ cdef void _shape_vec(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     cdef double xb[64]
     cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end
     cdef double x0, u, d, fp
-    cdef int64_t done = 0, se, t0, ip, D0, j2, j4
+    cdef int64_t done = 0, se, t0, ip, D0, j4
     cdef int j, m
     _iota(iota)
     if g.kind != 2:
@@ -1462,14 +1468,7 @@ cdef void _shape_vec(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         if t0 == 0:
             _shape_loop(out, tau, 1, f, g)
             done = 1
-        if end >= 9007199254740992.0:
-            se = n
-        else:
-            se = <int64_t>ceil(end - fp) - t0 - 2
-            se = se if se > done else done
-            se = se if se < n else n
-            while se < n and <double>(t0 + se) + fp < end:
-                se += 1
+        se = _first_u_reaching(t0, fp, done, n, end)    # low from u >= end on
         while done < se:
             m = <int>(se - done if se - done < 64 else 64)
             x0 = <double>(t0 + done)
@@ -1484,20 +1483,8 @@ cdef void _shape_vec(floating* out, int64_t tau, int64_t n, const ShapeF* f,
             done += 1
         return
     D0 = g.rest - tau
-    # d >= end: the first steps (a candidate below the last of them, then step by step)
-    j2 = D0 - <int64_t>ceil(end) - 2
-    j2 = j2 if j2 > 0 else 0
-    j2 = j2 if j2 < n else n
-    while done < j2:
-        out[done] = <floating>(lo + amp * 1.0)
-        done += 1
-    while done < n and <double>(D0 - done) + f.phase >= end:
-        out[done] = <floating>(lo + amp * 1.0)
-        done += 1
-    # d <= 0 from D0 - j <= -1 on (phase > 0), or <= 0 (phase = 0)
-    j4 = D0 + 1 if f.phase > 0.0 else D0
-    j4 = j4 if j4 > done else done
-    j4 = j4 if j4 < n else n
+    done = _d_peak_run(out, D0, f.phase, 0, n, f)   # d >= end: the peak
+    j4 = _d_low_from(D0, f.phase, done, n)          # d <= 0 from j4 on
     while done < j4:
         m = <int>(j4 - done if j4 - done < 64 else 64)
         x0 = <double>(D0 - done)
@@ -1617,6 +1604,24 @@ cdef enum:
                             # libm) is paid per 4096 steps instead of per 512
 
 
+cdef inline void _combine(floating* out, const double* a, const double* b, int64_t m,
+                          int64_t op) noexcept nogil:
+    # out[j] = a[j] op b[j], rounded once (b may be out itself: each j reads before it writes)
+    cdef int64_t j
+    if op == OP_PRODUCT:
+        for j in range(m):
+            out[j] = <floating>(a[j] * b[j])
+    elif op == OP_SUM:
+        for j in range(m):
+            out[j] = <floating>(a[j] + b[j])
+    elif op == OP_MAX:
+        for j in range(m):
+            out[j] = <floating>(a[j] if a[j] >= b[j] else b[j])
+    else:
+        for j in range(m):
+            out[j] = <floating>pow(a[j], b[j])
+
+
 cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
                      const double* tables) noexcept nogil:
     # a(tau) op b(tau) (op: a * b, a + b, max(a, b) or pow(a, b)), both factors filled in float64 a
@@ -1631,7 +1636,7 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
     cdef double* a = &sa[0]
     cdef double* b = &sb[0]
     cdef double* heap = NULL
-    cdef int64_t k = 0, m, j, op = g.op, chunk = _PRODUCT_CHUNK
+    cdef int64_t k = 0, m, op = g.op, chunk = _PRODUCT_CHUNK
     if n > _PRODUCT_CHUNK:
         heap = <double*>malloc(2 * _PRODUCT_BIG * sizeof(double))
         if heap != NULL:
@@ -1646,33 +1651,10 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
             # combined in place while the lines are still in cache; the same values
             fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, out + k,
                       tau + k, m)
-            if op == OP_PRODUCT:
-                for j in range(m):
-                    out[k + j] = a[j] * out[k + j]
-            elif op == OP_SUM:
-                for j in range(m):
-                    out[k + j] = a[j] + out[k + j]
-            elif op == OP_MAX:
-                for j in range(m):
-                    out[k + j] = a[j] if a[j] >= out[k + j] else out[k + j]
-            else:
-                for j in range(m):
-                    out[k + j] = pow(a[j], out[k + j])
-            k += m
-            continue
-        fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, b, tau + k, m)
-        if op == OP_PRODUCT:
-            for j in range(m):
-                out[k + j] = <floating>(a[j] * b[j])
-        elif op == OP_SUM:
-            for j in range(m):
-                out[k + j] = <floating>(a[j] + b[j])
-        elif op == OP_MAX:
-            for j in range(m):
-                out[k + j] = <floating>(a[j] if a[j] >= b[j] else b[j])
+            _combine(out + k, a, out + k, m, op)
         else:
-            for j in range(m):
-                out[k + j] = <floating>pow(a[j], b[j])
+            fill_plan(seg + g.b_first * NI, d + g.b_first * NDBL, tables, g.b_rows, b, tau + k, m)
+            _combine(out + k, a, b, m, op)
         k += m
     free(heap)
 

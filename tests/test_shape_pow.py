@@ -138,3 +138,12 @@ def test_float32_is_float64_rounded_once():
         for start in (0, T // 2 - 2500, T - 4000):
             a = s.array(5000, start)
             assert s.array(5000, start, dtype=np.float32).tobytes() == a.astype(np.float32).tobytes()
+
+
+def test_horizons_past_2_53():
+    """end in [2**53, 2**54): the steps with u >= end / 2 (still below 2**53) take the distance to
+    the end like any other horizon (they once stayed on the first half's series, out of its
+    range: 7e-9 of the peak off at 2**53 - 400)."""
+    s = fastlr.CosineAnnealing(1.0, 2**53 + 2**51, 0.0, exponent=2.0)
+    for start in (2**52 + 2**50 - 150, 2**53 - 400):
+        assert_exact(s, start, 300, rel=TIGHT)
