@@ -241,7 +241,8 @@ CASES: List[Case] = [
         "cosine_exponent", fastlr.CosineAnnealing, R.cosine_annealing,
         lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5, exponent=2.0, k_decay=1.0),
         _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, exponent=2): the SHAPE kernel's "
-                  "vectorised log2 and 2**z per step"),
+                  "anchored series of cos**(2p) (six or ten terms per step; the vectorised "
+                  "log2 and 2**z on the anchors and the last ~1000 steps)"),
         tags=("catalogue",)),
     family_case(
         "polynomial_k_decay", fastlr.Polynomial, R.polynomial,

@@ -120,7 +120,9 @@ ctypedef struct ShapeI:
     int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
     int64_t series  # kinds 0 and 1 with p = 1: (u / end)**k on the power-law kernel, with POLY's
     int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10); kind 2
-                    # with k = 1, p != 1: (d / end)**p on it (binom(p, m))
+                    # with k = 1, p != 1: (d / end)**p on it (binom(p, m)); kind 0 with k = 1,
+                    # p != 1: series 2, cos**(2p) on anchored series, shift = s10 + 256 s6
+                    # (ten and six terms; no table; _shape_pow_series)
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -244,11 +246,17 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
     elif fam == SHAPE:
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
-        if g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
-            return f"SHAPE series needs series 1 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
+        if g[2] == 2:
+            if g[0] != 0 or d[4] != 1.0 or d[5] == 1.0 or not 4 <= (g[3] & 255) <= 13 \
+                    or not (g[3] >> 8 == 0 or 4 <= g[3] >> 8 <= 20):
+                return (f"SHAPE series 2 (a power of the cosine) needs kind 0, k = 1, p != 1 and "
+                        f"shifts 4..13 (+ 256 * (0 or 4..20)), got kind {g[0]}, k={d[4]!r}, "
+                        f"p={d[5]!r}, shift {g[3]}")
+        elif g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
+            return f"SHAPE series needs series 1, 2 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
         if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] == 1.0 or not d[5] > 0.0):
             return f"SHAPE kind 2 takes series for k = 1 and p > 0, p != 1 only, got k={d[4]!r}, p={d[5]!r}"
-        need = 10 if g[2] else 0
+        need = 10 if g[2] and g[2] != 2 else 0
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
             return f"PRODUCT needs op 0..{_N_OPS - 1}, got {g[4]}"
@@ -1239,7 +1247,9 @@ cdef inline int64_t _d_low_from(int64_t D0, double phase, int64_t j, int64_t n) 
 
 
 cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f) noexcept nogil:
-    # Kind 0 with k = 1 and a power p != 1 (optax's cosine_decay_schedule(exponent)):
+    # Kind 0 with k = 1 and a power p != 1 (optax's cosine_decay_schedule(exponent)), per step
+    # (_shape_pow_series runs the anchored series where the plan gives one, and this near the
+    # end and for 2p past ~400):
     # low + amp c**p, c = cos²(π x / 2), x = u / end, u = (t0 + j) + fp (0 <= fp < 1,
     # t0 + n <= 2**53), vectorised, no libm call per step: c**p = 2**(2 p log2 s) with
     # s = cos(π x / 2), and log2 s formed with its relative accuracy everywhere:
@@ -1279,6 +1289,144 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
     while done < n:
         out[done] = <floating>(lo + amp * 0.0)
         done += 1
+
+
+cdef enum:
+    _CP_BLOCK = 2048    # _shape_pow_series: the run length is chosen per block of this many steps
+    _CP_MIN = 8         # shorter runs: the per-step path (an anchor costs ~20 steps of the series)
+    _CP_ANCHORS = 256   # at most _CP_BLOCK / _CP_MIN anchors per block (~26 KB of stack in all)
+    _CP_SIX = 512       # the shortest run of the six-term tier
+
+
+cdef void _shape_pow_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
+                            int64_t shifts) noexcept nogil:
+    # What _shape_pow computes, low + amp h(θ) with h = cos(θ)**(2p), θ = (π/2) u / end,
+    # u = (t0 + j) + fp, on anchored series: a run of G steps (a power of 2) from an anchor u_a
+    # (θ_a, R = π/2 - θ_a) takes
+    #   h(θ_a + δ) = h(θ_a) (cos δ - tan(θ_a) sin δ)**(2p) = h(θ_a) sum_{k<K} E_k j**k,
+    # δ = j Δ, Δ = π / (2 end), the E_k from the Taylor coefficients W_k Δ**k of w = cos δ - tan(θ_a)
+    # sin δ by J.C.P. Miller's power recurrence, E_0 = 1,
+    #   E_k = (1 / k) sum_{i=1..k} ((2p + 1) i - k) W_i E_{k-i}.
+    # w**(2p) is analytic for |δ| < R (cos(θ_a + δ) has its nearest zero at δ = R) and, on
+    # |δ| = c R with c <= 1/2, |w| <= cosh(c R) + cot(R) sinh(c R) <= 1 + c (checked on a fine
+    # grid: tests/test_shape_pow.py), so Cauchy's bound gives |E_k j**k| <= (1 + c)**(2p)
+    # (2**-s / c)**k for every step of a run with G Δ <= 2**-s R. The plan (plan._cos_power_shift)
+    # gives, for this p, the shifts s10 (shifts & 255) and s6 (shifts >> 8; 0: none) that keep
+    # the tail past K = 10 or K = 6 terms below 2**-57 of the peak. Per block of _CP_BLOCK steps,
+    # from d = end - u at its last step: six terms where d >= 512 2**s6 (G = the largest power of
+    # 2 <= min(2048, d / 2**s6)), else ten where d >= 8 2**s10 (G likewise, >= 8), else (the last
+    # ~2**(s10+3) steps, and from u = end on) _shape_pow per step. Anchors: h(θ_a) and tan θ_a
+    # by the same vectorised polynomials as _shape_pow (cos - 1 before the middle, sin of the
+    # exact distance to the end after it: h keeps its relative accuracy near the end). The tier
+    # and run length depend on the block, the anchors on the step: every window gives the same
+    # bits.
+    cdef double iota[64]
+    cdef double hb[_CP_ANCHORS]
+    cdef double tq[_CP_ANCHORS]
+    cdef double acc[_CP_ANCHORS]
+    cdef double E[10 * _CP_ANCHORS]     # E[k * _CP_ANCHORS + i]: anchor i's E_k (E_0 = 1)
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p
+    cdef double al1 = 2.0 * p + 1.0, D = 1.5707963267948966 * inv
+    cdef double wk[10]      # W_k without its tan θ_a factor: odd k (-1)**((k+1)/2) Δ**k / k!,
+                            # even k (-1)**(k/2) Δ**k / k!
+    cdef double x, y, dmin, c, w, A, x0, r, r2, r4, e1, e2, e3, e4, e5, e6, e7, e8, e9
+    cdef double fk = 1.0
+    cdef int64_t s10 = shifts & 255, s6 = shifts >> 8
+    cdef int64_t k = 0, t, tb, G, ta0, ta, left, na, nf, i, q, run, kk, ii, terms
+    cdef int j, m, j0, mm
+    _iota(iota)
+    for kk in range(1, 10):
+        fk = fk * D / <double>kk
+        wk[kk] = -fk if ((kk + 1) // 2) % 2 == 1 else fk
+    while k < n:
+        t = t0 + k
+        tb = t & ~(<int64_t>_CP_BLOCK - 1)
+        left = tb + _CP_BLOCK - t
+        if left > n - k:
+            left = n - k
+        dmin = end - (<double>(tb + _CP_BLOCK - 1) + fp)
+        terms = 6
+        G = _CP_BLOCK
+        while s6 and G >= _CP_SIX and <double>(G << s6) > dmin:
+            G >>= 1
+        if s6 == 0 or G < _CP_SIX:
+            terms = 10
+            G = _CP_BLOCK
+            while G >= _CP_MIN and <double>(G << s10) > dmin:
+                G >>= 1
+        if G < _CP_MIN:
+            _shape_pow(out + k, t, left, fp, f)
+            k += left
+            continue
+        ta0 = t & ~(G - 1)
+        na = (t + left - 1 - ta0) // G + 1
+        # the anchors' h and tan θ_a by the polynomials of _shape_pow (one loop per half, so
+        # each vectorises); anchors ascend, the first half's come first
+        nf = 0
+        while nf < na and 2.0 * (<double>(ta0 + nf * G) + fp) < end:
+            nf += 1
+        for i in range(nf):
+            x = (<double>(ta0 + i * G) + fp) * inv
+            c = _cosm1_quarter(x * x)
+            hb[i] = amp * _exp2_neg(p * (2.0 * _log2_1p(c)))
+            tq[i] = _sin_quarter(x) / (1.0 + c)
+        for i in range(nf, na):
+            y = (end - (<double>(ta0 + i * G) + fp)) * inv
+            w = _sin_quarter(y)
+            hb[i] = amp * _exp2_neg(p * (2.0 * _log2_pos(w)))
+            tq[i] = (1.0 + _cosm1_quarter(y * y)) / w
+        # Miller's recurrence, every anchor of the block at once (vectorised over i)
+        for i in range(na):
+            E[i] = 1.0
+        for kk in range(1, terms):
+            for i in range(na):
+                acc[i] = 0.0
+            for ii in range(1, kk + 1):
+                c = (al1 * <double>ii - <double>kk) * wk[ii]
+                if ii % 2 == 1:
+                    for i in range(na):
+                        acc[i] = acc[i] + (c * tq[i]) * E[(kk - ii) * _CP_ANCHORS + i]
+                else:
+                    for i in range(na):
+                        acc[i] = acc[i] + c * E[(kk - ii) * _CP_ANCHORS + i]
+            c = 1.0 / <double>kk
+            for i in range(na):
+                E[kk * _CP_ANCHORS + i] = acc[i] * c
+        for i in range(na):
+            e1, e2, e3 = E[_CP_ANCHORS + i], E[2 * _CP_ANCHORS + i], E[3 * _CP_ANCHORS + i]
+            e4, e5 = E[4 * _CP_ANCHORS + i], E[5 * _CP_ANCHORS + i]
+            A = hb[i]
+            ta = ta0 + i * G
+            q = t - ta if t > ta else 0
+            run = G - q
+            if ta + q + run > t + left:
+                run = t + left - ta - q
+            m = <int>run
+            if terms == 6:
+                for j0 in range(0, m, 64):
+                    x0 = <double>(<int>q + j0)
+                    mm = m - j0 if m - j0 < 64 else 64
+                    for j in range(mm):
+                        # sum E_k r**k, Estrin's scheme (a short dependency chain per step)
+                        r = x0 + iota[j]
+                        r2 = r * r
+                        out[k + (ta + q - t) + j0 + j] = <floating>(lo + A * (
+                            ((1.0 + e1 * r) + (e2 + e3 * r) * r2) + (e4 + e5 * r) * (r2 * r2)))
+                continue
+            e6, e7 = E[6 * _CP_ANCHORS + i], E[7 * _CP_ANCHORS + i]
+            e8, e9 = E[8 * _CP_ANCHORS + i], E[9 * _CP_ANCHORS + i]
+            for j0 in range(0, m, 64):
+                x0 = <double>(<int>q + j0)
+                mm = m - j0 if m - j0 < 64 else 64
+                for j in range(mm):
+                    r = x0 + iota[j]
+                    r2 = r * r
+                    r4 = r2 * r2
+                    out[k + (ta + q - t) + j0 + j] = <floating>(lo + A * (
+                        ((1.0 + e1 * r) + (e2 + e3 * r) * r2)
+                        + ((e4 + e5 * r) + (e6 + e7 * r) * r2) * r4
+                        + (e8 + e9 * r) * (r4 * r4)))
+        k += left
 
 
 cdef enum:
@@ -1530,7 +1678,10 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
     if g.kind == 0 and f.k == 1.0 and f.p != 1.0 and 0.0 <= f.phase < 4503599627370496.0:
         ip = <int64_t>floor(f.phase)
         if tau <= _TWO53 - ip - n:
-            _shape_pow(out, tau + ip, n, f.phase - <double>ip, f)
+            if g.series == 2:   # the plan checked the shifts
+                _shape_pow_series(out, tau + ip, n, f.phase - <double>ip, f, g.shift)
+            else:
+                _shape_pow(out, tau + ip, n, f.phase - <double>ip, f)
             return
     if g.kind != 2 and f.p == 1.0 and (g.series != 0 or f.k == 0.5 or f.k == 1.0 or f.k == 2.0) \
             and 0.0 <= f.phase < 4503599627370496.0:

@@ -53,7 +53,7 @@ def _families() -> Dict[Any, FamilySpec]:
                 else None),
         F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
         F.SHAPE: (("low", "amp"), lambda p: _binomial_series(p["p"] if p["kind"] == 2 else p["k"])
-                  [:10] if p["series"] else None),
+                  [:10] if p["series"] and p["series"] != 2 else None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
         F.CYCPOLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
                     else None),
@@ -247,14 +247,24 @@ def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: f
     """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low from tau + phase = end on:
     k-decay and powers of a cosine (plain cosines use :func:`cos2`, which runs on rotation tables
     at memory speed). With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel's series
-    and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1 (optax's exponent): c**p as
+    and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1 (optax's exponent): c**p on
+    anchored series (series 2: runs of up to 2048 steps, six or ten terms of
+    (cos δ - tan θ_a sin δ)**(2p) from each anchor, the run length from Cauchy's bound, see
+    :func:`_cos_power_shift`; 2p up to ~400), the anchors and the last ~2**(s+3) steps as
     2**(2 p log2 cos(π x / 2)) with a vectorised log2 and 2**z, log2 taken with its relative
     accuracy (cos - 1 from its own series before the middle, sin of the exact distance to the end
     after it); other k with p != 1, and k > 4: y = 1 - (u / end)**k = 1 - 2**(k log2 x) and
     the power likewise with the same vectorised log2 and 2**z, each formed with its relative
     accuracy (sin²(π y / 2) near the end, where y is small)."""
+    flags = _shape_series(k, p)
+    if k == 1.0 and p != 1.0:
+        # series 2: the kernel's _shape_pow_series (no table), ten terms with shift s10 (past
+        # s10 = 13, 2p ~ 400, the per-step path costs less) and six far from the end (s6)
+        s10 = _cos_power_shift(p, 10, 13)
+        if s10:
+            flags = dict(series=2, shift=s10 + 256 * _cos_power_shift(p, 6, 20))
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
-                   rest=0, **_shape_series(k, p))
+                   rest=0, **flags)
 
 
 def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
@@ -295,6 +305,38 @@ def _shape_series(k: float, p: float) -> Dict[str, int]:
     if p == 1.0 and 0.0 < k <= 4.0 and _POWER_KINDS.get(k, 0) == 0:
         series, shift = _series_flags(k)
     return dict(series=series, shift=shift)
+
+
+_COS_POWER_TAIL = 2.0 ** -57   # the truncation bound kept, relative to the peak
+
+
+def _cos_power_shift(p: float, terms: int, top: int) -> int:
+    """The shift s of ``cos(θ)**(2p)``'s anchored series of ``terms`` terms (the kernel's
+    _shape_pow_series), 0 if it would exceed ``top``: the smallest s with Cauchy's bound on the
+    series' tail below 2**-57 of the peak for runs of G <= 2**-s R / Δ steps, R the distance
+    from the anchor to θ = π/2, Δ the angle of a step. On |δ| = c R, c <= 1/2,
+    |cos(θ_a + δ) / cos θ_a| <= 1 + c, so |E_k δ**k| <= (1 + c)**(2p) (2**-s / c)**k and the
+    tail past the last term is at most (1 + c)**(2p) q**terms / (1 - q), q = 2**-s / c,
+    minimised over c. Larger powers need shorter runs."""
+    a = 2.0 * p
+    if not 0.0 < a < math.inf:
+        return 0
+    cs = [0.5 * 0.93 ** i for i in range(80)]
+    for s in range(4, top + 1):
+        q0 = 2.0 ** -s
+        best = min(a * math.log1p(c) + terms * math.log(q0 / c)
+                   - math.log1p(-q0 / c) for c in cs if c > 2.0 * q0)
+        if best <= math.log(_COS_POWER_TAIL):
+            return s
+    return 0
+    cs = [0.5 * 0.93 ** i for i in range(80)]
+    for s in range(4, 14):
+        q0 = 2.0 ** -s
+        best = min(a * math.log1p(c) + _COS_POWER_TERMS * math.log(q0 / c)
+                   - math.log1p(-q0 / c) for c in cs if c > 2.0 * q0)
+        if best <= math.log(_COS_POWER_TAIL):
+            return s
+    return 0
 
 
 def cyclic_poly(low: float, amp: float, period: int, power: float,

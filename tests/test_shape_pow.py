@@ -147,3 +147,116 @@ def test_horizons_past_2_53():
     s = fastlr.CosineAnnealing(1.0, 2**53 + 2**51, 0.0, exponent=2.0)
     for start in (2**52 + 2**50 - 150, 2**53 - 400):
         assert_exact(s, start, 300, rel=TIGHT)
+
+
+# --- the anchored series (_shape_pow_series, plan series 2) -----------------------------------
+
+SERIES_TIGHT = 6e-16
+
+def _tiers(p: float):
+    """(s10, s6) as the plan gives them, and the distances to the end where the kernel's tiers
+    change: six terms while d >= 512 * 2**s6, ten while d >= 8 * 2**s10, per step below."""
+    seg = plan.cosine_shape(0.0, 1.0, 1e7, p=p)
+    assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("series")] == 2
+    shift = seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("shift")]
+    return shift & 255, shift >> 8
+
+
+def test_the_bound_on_the_ratio():
+    """The lemma the plan's shifts rest on: for 0 < c <= 1/2 and 0 < R <= π/2,
+    cosh(c R) + cot(R) sinh(c R) <= 1 + c (the largest |cos(θ_a + δ) / cos θ_a| on |δ| = c R),
+    on a grid dense near R = 0 (where it is tight) and at high precision."""
+    with mpmath.workdps(30):
+        for c in [mpmath.mpf(i) / 64 for i in range(1, 33)]:
+            for R in [mpmath.mpf(2) ** -e for e in range(1, 60, 3)] + \
+                     [mpmath.pi / 2 * mpmath.mpf(i) / 40 for i in range(1, 41)]:
+                v = mpmath.cosh(c * R) + mpmath.cot(R) * mpmath.sinh(c * R)
+                assert v <= 1 + c, (c, R, v)
+
+
+@pytest.mark.parametrize("p", [1e-3, 0.5, 1.7, 2.0, 3.0, 10.0, 25.0, 100.0, 200.0])
+def test_the_tails_the_shifts_promise(p):
+    """The truncated terms, from exact Taylor coefficients (mpmath) of
+    (cos(θ_a + δ) / cos θ_a)**(2p) at anchors near the end, in the middle and at the start, stay
+    below 2**-57 over a run's reach δ <= 2**-s R (R = π/2 - θ_a), ten terms with s10, six with
+    s6: the plan's Cauchy bound checked against the coefficients themselves."""
+    s10, s6 = _tiers(p)
+    assert 4 <= s10 <= 13 and (s6 == 0 or s10 < s6 <= 20)
+    with mpmath.workdps(60):
+        for R in (mpmath.mpf(10) ** -6, mpmath.mpf("0.01"), mpmath.mpf("0.7"), mpmath.pi / 2):
+            th = mpmath.pi / 2 - R
+            coef = mpmath.taylor(lambda d: (mpmath.cos(th + d) / mpmath.cos(th)) ** (2 * p),
+                                 0, 40)
+            for terms, s in ((10, s10), (6, s6)):
+                if not s:
+                    continue
+                reach = R * mpmath.mpf(2) ** -s
+                tail = sum(abs(c) * reach ** k for k, c in enumerate(coef) if k >= terms)
+                assert tail <= mpmath.mpf(2) ** -57, (p, R, terms, s, tail)
+
+
+def test_the_plan_takes_the_series_up_to_shift_13():
+    assert _tiers(2.0) == (7, 11)
+    for p in (300.0, 1e5, 1e308):   # past s10 = 13 (2p ~ 400): the per-step path
+        seg = plan.cosine_shape(0.0, 1.0, 1e7, p=p)
+        assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("series")] == 0
+    seg = plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0)     # k-decay: not this path
+    assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("series")] != 2
+
+
+@pytest.mark.parametrize("shift", [3, 14, 7 + 256 * 3, 7 + 256 * 21, -1])
+def test_the_plan_checker_refuses_bad_shifts(shift):
+    seg = plan.cosine_shape(0.0, 1.0, 1e7, p=2.0)
+    names = plan.FAMILIES[plan.F.SHAPE].ints
+    ints = list(seg.ints)
+    ints[names.index("shift")] = shift
+    with pytest.raises(ValueError, match="SHAPE series"):
+        plan.compile_plan([seg._replace(ints=tuple(ints))])
+
+
+def test_the_checker_refuses_series_2_for_other_shapes():
+    names = plan.FAMILIES[plan.F.SHAPE].ints
+    for seg in (plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0),
+                plan.poly_shape(0.0, 1.0, 1e7, p=2.0)):
+        ints = list(seg.ints)
+        ints[names.index("series")] = 2
+        ints[names.index("shift")] = 7
+        with pytest.raises(ValueError, match="SHAPE series 2"):
+            plan.compile_plan([seg._replace(ints=tuple(ints))])
+
+
+@pytest.mark.parametrize("p", [0.3, 2.0, 25.0, 200.0])
+def test_every_tier_and_its_edges_against_mpmath(p):
+    """Windows on both sides of each tier change (six terms -> ten -> per step) and of the run
+    length halvings, in the 2048-step blocks the kernel decides them by, plus the middle: within
+    6e-16 of the peak (3.3e-16 measured; the longest runs sit at the edges, where a shift one
+    too small would show)."""
+    T = 10**7
+    s10, s6 = _tiers(p)
+    s = fastlr.CosineAnnealing(1.0, T, 1e-3, exponent=p)
+    edges = {T // 2, T - (8 << s10), T - (16 << s10), T - (2048 << s10)}
+    if s6:
+        edges |= {T - (512 << s6), T - (1024 << s6), T - (2048 << s6)}
+    for d in sorted(edges):
+        start = max(0, (d & ~2047) - 2100)
+        if start < T:
+            assert_exact(s, start, 4300, rel=SERIES_TIGHT)
+    assert_exact(s, T - 4300, 4300, rel=SERIES_TIGHT)
+
+
+@pytest.mark.parametrize("p", [0.3, 2.0, 25.0])
+def test_series_windows_threads_float32_agree(p):
+    """The tier and the run length are the block's, the anchors the step's: windows that cut
+    runs, blocks and tier changes anywhere, threads and float32 give the bytes of one fill."""
+    T = 3 * 10**6
+    s10, s6 = _tiers(p)
+    s = fastlr.CosineAnnealing(0.1, T, 1e-5, exponent=p)
+    for d in (512 << s6, 8 << s10) if s6 else (8 << s10,):
+        start = max(0, T - d - 5000)
+        assert_paths_agree(s, start, 10000, ((start + 1, 3001), (start + 4999, 64),
+                                             (start + 37, 9000), (start + 2047, 2050)), 97,
+                           threads=(2, 3, 4))
+    whole = s.array(T + 10)
+    for a in (0, 2047, 2048, 1 << 20, T - (8 << s10) - 3, T - 995):
+        assert s.array(1000, a).tobytes() == whole[a:a + 1000].tobytes()
+    assert s.array(T + 10, dtype=np.float32).tobytes() == whole.astype(np.float32).tobytes()

@@ -68,7 +68,7 @@ def test_plan_parameters():
 def test_bad_series_parameters_are_refused():
     seg = plan.cosine_shape(0.0, 1.0, 100.0, k=1.5)
     for ints, what in (((2, 0, 13, 10), "kind 2 takes series for k = 1 and p > 0, p != 1 only"),
-                       ((0, 0, 7, 10), "series 1 or 13..16"),
+                       ((0, 0, 7, 10), "series 1, 2 or 13..16"),
                        ((0, 0, 13, 40), "shift 10..16")):
         with pytest.raises(ValueError, match=what):
             plan.compile_plan([seg._replace(ints=ints)])
