@@ -248,7 +248,8 @@ CASES: List[Case] = [
         "polynomial_k_decay", fastlr.Polynomial, R.polynomial,
         lambda n: dict(init_lr=0.1, end_lr=1e-5, total_steps=n, power=2.0, k_decay=0.8),
         _describe(fastlr.Polynomial, "(power=2, k_decay=0.8, over N): the SHAPE kernel's "
-                  "vectorised log2 and 2**z (two of each per step)"),
+                  "anchored series of (1 - (t/N)**k)**p (six or ten terms per step; the "
+                  "vectorised log2 and 2**z on the anchors and the first and last ~1000 steps)"),
         tags=("catalogue",)),
     family_case(
         "exponential_clip", fastlr.ExponentialDecay, R.exponential_decay,

@@ -122,7 +122,8 @@ ctypedef struct ShapeI:
     int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10); kind 2
                     # with k = 1, p != 1: (d / end)**p on it (binom(p, m)); kind 0 with k = 1,
                     # p != 1: series 2, cos**(2p) on anchored series, shift = s10 + 256 s6
-                    # (ten and six terms; no table; _shape_pow_series)
+                    # (ten and six terms; no table; _shape_pow_series); kind 1 with p != 1:
+                    # series 2 likewise (_shape_kpoly_series)
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -247,11 +248,11 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
         if g[2] == 2:
-            if g[0] != 0 or d[4] != 1.0 or d[5] == 1.0 or not 4 <= (g[3] & 255) <= 13 \
-                    or not (g[3] >> 8 == 0 or 4 <= g[3] >> 8 <= 20):
-                return (f"SHAPE series 2 (a power of the cosine) needs kind 0, k = 1, p != 1 and "
-                        f"shifts 4..13 (+ 256 * (0 or 4..20)), got kind {g[0]}, k={d[4]!r}, "
-                        f"p={d[5]!r}, shift {g[3]}")
+            if not (g[0] == 0 and d[4] == 1.0 or g[0] == 1) or d[5] == 1.0 \
+                    or not 4 <= (g[3] & 255) <= 13 or not (g[3] >> 8 == 0 or 4 <= g[3] >> 8 <= 20):
+                return (f"SHAPE series 2 (anchored series) needs kind 0 with k = 1 or kind 1, "
+                        f"p != 1 and shifts 4..13 (+ 256 * (0 or 4..20)), got kind {g[0]}, "
+                        f"k={d[4]!r}, p={d[5]!r}, shift {g[3]}")
         elif g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
             return f"SHAPE series needs series 1, 2 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
         if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] == 1.0 or not d[5] > 0.0):
@@ -1292,49 +1293,119 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
 
 
 cdef enum:
-    _CP_BLOCK = 2048    # _shape_pow_series: the run length is chosen per block of this many steps
+    _CP_BLOCK = 2048    # anchored series: the run length is chosen per block of this many steps
     _CP_MIN = 8         # shorter runs: the per-step path (an anchor costs ~20 steps of the series)
-    _CP_ANCHORS = 256   # at most _CP_BLOCK / _CP_MIN anchors per block (~26 KB of stack in all)
+    _CP_ANCHORS = 256   # at most _CP_BLOCK / _CP_MIN anchors per block (~47 KB of stack in all)
     _CP_SIX = 512       # the shortest run of the six-term tier
+
+
+cdef inline int64_t _cp_tier(double reach, int64_t shifts, int64_t* terms) noexcept nogil:
+    # An anchored-series block's run length G (a power of 2) and its number of terms, from the
+    # smallest distance `reach` (in steps) from any of its steps to the function's nearest
+    # singularity and the plan's shifts (s10 = shifts & 255, s6 = shifts >> 8, 0: none): six
+    # terms with G = the largest power of 2 <= min(_CP_BLOCK, reach / 2**s6) if that is at least
+    # _CP_SIX, else ten with reach / 2**s10; 0 when even ten terms need runs under _CP_MIN.
+    cdef int64_t s10 = shifts & 255, s6 = shifts >> 8, G = _CP_BLOCK
+    terms[0] = 6
+    while s6 and G >= _CP_SIX and <double>(G << s6) > reach:
+        G >>= 1
+    if s6 and G >= _CP_SIX:
+        return G
+    terms[0] = 10
+    G = _CP_BLOCK
+    while G >= _CP_MIN and <double>(G << s10) > reach:
+        G >>= 1
+    return G if G >= _CP_MIN else 0
+
+
+cdef void _cp_runs(floating* out, int64_t t, int64_t left, int64_t ta0, int64_t G, int64_t na,
+                   const double* hb, const double* a, const double* V, double* E, double* acc,
+                   int64_t terms, double lo, double p1) noexcept nogil:
+    # The runs of one block of an anchored series: out[j] (step t + j, j < left) = lo + hb[i]
+    # sum_{k < terms} E_k[i] q**k, q = t + j - (ta0 + i G) the offset from its anchor. E by J.C.P.
+    # Miller's recurrence for w**P (P = p1 - 1) from w's Taylor coefficients W_k = a[k] V_k[i]
+    # (V[k * _CP_ANCHORS + i]; E_0 = 1, w_0 = 1):
+    #   E_k = (1 / k) sum_{m=1..k} ((P + 1) m - k) W_m E_{k-m},
+    # every anchor of the block at once (vectorised over i), then six or ten terms per step
+    # (Estrin: a short dependency chain).
+    cdef double c, A, x0, r, r2, r4, e1, e2, e3, e4, e5, e6, e7, e8, e9
+    cdef double iota[64]
+    cdef int64_t i, kk, ii, ta, q, run
+    cdef int j, m, j0, mm
+    _iota(iota)
+    for i in range(na):
+        E[i] = 1.0
+    for kk in range(1, terms):
+        for i in range(na):
+            acc[i] = 0.0
+        for ii in range(1, kk + 1):
+            c = (p1 * <double>ii - <double>kk) * a[ii]
+            for i in range(na):
+                acc[i] = acc[i] + (c * V[ii * _CP_ANCHORS + i]) * E[(kk - ii) * _CP_ANCHORS + i]
+        c = 1.0 / <double>kk
+        for i in range(na):
+            E[kk * _CP_ANCHORS + i] = acc[i] * c
+    for i in range(na):
+        e1, e2, e3 = E[_CP_ANCHORS + i], E[2 * _CP_ANCHORS + i], E[3 * _CP_ANCHORS + i]
+        e4, e5 = E[4 * _CP_ANCHORS + i], E[5 * _CP_ANCHORS + i]
+        A = hb[i]
+        ta = ta0 + i * G
+        q = t - ta if t > ta else 0
+        run = G - q
+        if ta + q + run > t + left:
+            run = t + left - ta - q
+        m = <int>run
+        if terms == 6:
+            for j0 in range(0, m, 64):
+                x0 = <double>(<int>q + j0)
+                mm = m - j0 if m - j0 < 64 else 64
+                for j in range(mm):
+                    r = x0 + iota[j]
+                    r2 = r * r
+                    out[(ta + q - t) + j0 + j] = <floating>(lo + A * (
+                        ((1.0 + e1 * r) + (e2 + e3 * r) * r2) + (e4 + e5 * r) * (r2 * r2)))
+            continue
+        e6, e7 = E[6 * _CP_ANCHORS + i], E[7 * _CP_ANCHORS + i]
+        e8, e9 = E[8 * _CP_ANCHORS + i], E[9 * _CP_ANCHORS + i]
+        for j0 in range(0, m, 64):
+            x0 = <double>(<int>q + j0)
+            mm = m - j0 if m - j0 < 64 else 64
+            for j in range(mm):
+                r = x0 + iota[j]
+                r2 = r * r
+                r4 = r2 * r2
+                out[(ta + q - t) + j0 + j] = <floating>(lo + A * (
+                    ((1.0 + e1 * r) + (e2 + e3 * r) * r2)
+                    + ((e4 + e5 * r) + (e6 + e7 * r) * r2) * r4
+                    + (e8 + e9 * r) * (r4 * r4)))
 
 
 cdef void _shape_pow_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
                             int64_t shifts) noexcept nogil:
     # What _shape_pow computes, low + amp h(θ) with h = cos(θ)**(2p), θ = (π/2) u / end,
-    # u = (t0 + j) + fp, on anchored series: a run of G steps (a power of 2) from an anchor u_a
+    # u = (t0 + j) + fp, on anchored series (_cp_runs): a run of G steps from an anchor u_a
     # (θ_a, R = π/2 - θ_a) takes
-    #   h(θ_a + δ) = h(θ_a) (cos δ - tan(θ_a) sin δ)**(2p) = h(θ_a) sum_{k<K} E_k j**k,
-    # δ = j Δ, Δ = π / (2 end), the E_k from the Taylor coefficients W_k Δ**k of w = cos δ - tan(θ_a)
-    # sin δ by J.C.P. Miller's power recurrence, E_0 = 1,
-    #   E_k = (1 / k) sum_{i=1..k} ((2p + 1) i - k) W_i E_{k-i}.
+    #   h(θ_a + δ) = h(θ_a) w(δ)**(2p),  w = cos δ - tan(θ_a) sin δ,  δ = j Δ,  Δ = π / (2 end),
+    # w's Taylor coefficients in j being W_k = (-1)**ceil(k/2) Δ**k / k! times tan θ_a for odd k.
     # w**(2p) is analytic for |δ| < R (cos(θ_a + δ) has its nearest zero at δ = R) and, on
     # |δ| = c R with c <= 1/2, |w| <= cosh(c R) + cot(R) sinh(c R) <= 1 + c (checked on a fine
     # grid: tests/test_shape_pow.py), so Cauchy's bound gives |E_k j**k| <= (1 + c)**(2p)
     # (2**-s / c)**k for every step of a run with G Δ <= 2**-s R. The plan (plan._cos_power_shift)
-    # gives, for this p, the shifts s10 (shifts & 255) and s6 (shifts >> 8; 0: none) that keep
-    # the tail past K = 10 or K = 6 terms below 2**-57 of the peak. Per block of _CP_BLOCK steps,
-    # from d = end - u at its last step: six terms where d >= 512 2**s6 (G = the largest power of
-    # 2 <= min(2048, d / 2**s6)), else ten where d >= 8 2**s10 (G likewise, >= 8), else (the last
-    # ~2**(s10+3) steps, and from u = end on) _shape_pow per step. Anchors: h(θ_a) and tan θ_a
-    # by the same vectorised polynomials as _shape_pow (cos - 1 before the middle, sin of the
-    # exact distance to the end after it: h keeps its relative accuracy near the end). The tier
-    # and run length depend on the block, the anchors on the step: every window gives the same
-    # bits.
-    cdef double iota[64]
+    # gives, for this p, the shifts s10 and s6 that keep the tail past ten or six terms below
+    # 2**-57 of the peak; each block takes its tier from d = end - u at its last step
+    # (_cp_tier), the last ~2**(s10+3) steps (and from u = end on) _shape_pow per step. Anchors:
+    # h(θ_a) and tan θ_a by the same vectorised polynomials as _shape_pow (cos - 1 before the
+    # middle, sin of the exact distance to the end after it: h keeps its relative accuracy near
+    # the end). The tier and run length depend on the block, the anchors on the step: every
+    # window gives the same bits.
     cdef double hb[_CP_ANCHORS]
-    cdef double tq[_CP_ANCHORS]
     cdef double acc[_CP_ANCHORS]
-    cdef double E[10 * _CP_ANCHORS]     # E[k * _CP_ANCHORS + i]: anchor i's E_k (E_0 = 1)
+    cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: tan θ_a (odd k) or 1 (even k)
+    cdef double E[10 * _CP_ANCHORS]
+    cdef double wk[10]
     cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p
-    cdef double al1 = 2.0 * p + 1.0, D = 1.5707963267948966 * inv
-    cdef double wk[10]      # W_k without its tan θ_a factor: odd k (-1)**((k+1)/2) Δ**k / k!,
-                            # even k (-1)**(k/2) Δ**k / k!
-    cdef double x, y, dmin, c, w, A, x0, r, r2, r4, e1, e2, e3, e4, e5, e6, e7, e8, e9
-    cdef double fk = 1.0
-    cdef int64_t s10 = shifts & 255, s6 = shifts >> 8
-    cdef int64_t k = 0, t, tb, G, ta0, ta, left, na, nf, i, q, run, kk, ii, terms
-    cdef int j, m, j0, mm
-    _iota(iota)
+    cdef double D = 1.5707963267948966 * inv, x, y, c, w, fk = 1.0
+    cdef int64_t k = 0, t, tb, G, ta0, left, na, nf, i, kk, terms
     for kk in range(1, 10):
         fk = fk * D / <double>kk
         wk[kk] = -fk if ((kk + 1) // 2) % 2 == 1 else fk
@@ -1344,17 +1415,8 @@ cdef void _shape_pow_series(floating* out, int64_t t0, int64_t n, double fp, con
         left = tb + _CP_BLOCK - t
         if left > n - k:
             left = n - k
-        dmin = end - (<double>(tb + _CP_BLOCK - 1) + fp)
-        terms = 6
-        G = _CP_BLOCK
-        while s6 and G >= _CP_SIX and <double>(G << s6) > dmin:
-            G >>= 1
-        if s6 == 0 or G < _CP_SIX:
-            terms = 10
-            G = _CP_BLOCK
-            while G >= _CP_MIN and <double>(G << s10) > dmin:
-                G >>= 1
-        if G < _CP_MIN:
+        G = _cp_tier(end - (<double>(tb + _CP_BLOCK - 1) + fp), shifts, &terms)
+        if G == 0:
             _shape_pow(out + k, t, left, fp, f)
             k += left
             continue
@@ -1369,63 +1431,78 @@ cdef void _shape_pow_series(floating* out, int64_t t0, int64_t n, double fp, con
             x = (<double>(ta0 + i * G) + fp) * inv
             c = _cosm1_quarter(x * x)
             hb[i] = amp * _exp2_neg(p * (2.0 * _log2_1p(c)))
-            tq[i] = _sin_quarter(x) / (1.0 + c)
+            V[_CP_ANCHORS + i] = _sin_quarter(x) / (1.0 + c)
         for i in range(nf, na):
             y = (end - (<double>(ta0 + i * G) + fp)) * inv
             w = _sin_quarter(y)
             hb[i] = amp * _exp2_neg(p * (2.0 * _log2_pos(w)))
-            tq[i] = (1.0 + _cosm1_quarter(y * y)) / w
-        # Miller's recurrence, every anchor of the block at once (vectorised over i)
-        for i in range(na):
-            E[i] = 1.0
-        for kk in range(1, terms):
+            V[_CP_ANCHORS + i] = (1.0 + _cosm1_quarter(y * y)) / w
+        for kk in range(2, terms):
             for i in range(na):
-                acc[i] = 0.0
-            for ii in range(1, kk + 1):
-                c = (al1 * <double>ii - <double>kk) * wk[ii]
-                if ii % 2 == 1:
-                    for i in range(na):
-                        acc[i] = acc[i] + (c * tq[i]) * E[(kk - ii) * _CP_ANCHORS + i]
-                else:
-                    for i in range(na):
-                        acc[i] = acc[i] + c * E[(kk - ii) * _CP_ANCHORS + i]
-            c = 1.0 / <double>kk
-            for i in range(na):
-                E[kk * _CP_ANCHORS + i] = acc[i] * c
+                V[kk * _CP_ANCHORS + i] = V[_CP_ANCHORS + i] if kk % 2 == 1 else 1.0
+        _cp_runs(out + k, t, left, ta0, G, na, &hb[0], &wk[0], &V[0], &E[0], &acc[0], terms,
+                 lo, 2.0 * p + 1.0)
+        k += left
+
+
+cdef void _shape_kpoly_series(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                              const ShapeI* g) noexcept nogil:
+    # Kind 1 (polynomial k-decay, k != 1 or p != 1; the case _shape_vec serves) on anchored
+    # series (_cp_runs): y = 1 - (u / end)**k, v = low + amp y**p, u = (t0 + j) + fp. From an
+    # anchor u_a (X_a = (u_a / end)**k, y_a = 1 - X_a, T = X_a / y_a), with u = u_a (1 + ρ),
+    #   y**p = y_a**p w(ρ)**p,  w = 1 - T ((1 + ρ)**k - 1),  ρ = j / u_a,
+    # w's Taylor coefficients in j being W_m = -binom(k, m) T / u_a**m.
+    # w**p is analytic for |ρ| < min(1, (end - u_a) / u_a) (the branch point at u = 0 and the
+    # zeros of w, the nearest at u = end), i.e. within R = min(u_a, end - u_a) steps; on
+    # |ρ| = c R / u_a, |w| <= 1 + T B(c R / u_a), B(r) = sum |binom(k, m)| r**m, and the plan
+    # (plan._kpoly_shift) takes the supremum of that over the horizon into Cauchy's bound to
+    # give the shifts s10 and s6 (as _shape_pow_series). Each block takes its tier from
+    # min(u at its first step, end - u at its last) (_cp_tier); where runs would be shorter than
+    # _CP_MIN (the first and last ~2**(s10+3) steps, u >= end) _shape_vec per step. Anchors:
+    # y_a and X_a with their relative accuracy and y_a**p by the vectorised functions of
+    # _shape_vec. The caller keeps _shape_vec's parameter ranges.
+    cdef double hb[_CP_ANCHORS]
+    cdef double acc[_CP_ANCHORS]
+    cdef double ia[_CP_ANCHORS]
+    cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: T / u_a**k
+    cdef double E[10 * _CP_ANCHORS]
+    cdef double bk[10]                  # -binom(k, m)
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p, kp = f.k
+    cdef double u, X, y, fp
+    cdef int64_t ip = <int64_t>floor(f.phase), t0, k = 0, t, tb, G, ta0, left, na, i, kk, terms
+    t0 = tau + ip
+    fp = f.phase - <double>ip
+    bk[0] = 1.0
+    for kk in range(1, 10):
+        bk[kk] = bk[kk - 1] * (kp - <double>(kk - 1)) / <double>kk
+    for kk in range(1, 10):
+        bk[kk] = -bk[kk]
+    while k < n:
+        t = t0 + k
+        tb = t & ~(<int64_t>_CP_BLOCK - 1)
+        left = tb + _CP_BLOCK - t
+        if left > n - k:
+            left = n - k
+        u = <double>tb + fp
+        X = end - (<double>(tb + _CP_BLOCK - 1) + fp)
+        G = _cp_tier(u if u < X else X, g.shift, &terms)
+        if G == 0:
+            _shape_vec(out + k, tau + k, left, f, g)
+            k += left
+            continue
+        ta0 = t & ~(G - 1)
+        na = (t + left - 1 - ta0) // G + 1
         for i in range(na):
-            e1, e2, e3 = E[_CP_ANCHORS + i], E[2 * _CP_ANCHORS + i], E[3 * _CP_ANCHORS + i]
-            e4, e5 = E[4 * _CP_ANCHORS + i], E[5 * _CP_ANCHORS + i]
-            A = hb[i]
-            ta = ta0 + i * G
-            q = t - ta if t > ta else 0
-            run = G - q
-            if ta + q + run > t + left:
-                run = t + left - ta - q
-            m = <int>run
-            if terms == 6:
-                for j0 in range(0, m, 64):
-                    x0 = <double>(<int>q + j0)
-                    mm = m - j0 if m - j0 < 64 else 64
-                    for j in range(mm):
-                        # sum E_k r**k, Estrin's scheme (a short dependency chain per step)
-                        r = x0 + iota[j]
-                        r2 = r * r
-                        out[k + (ta + q - t) + j0 + j] = <floating>(lo + A * (
-                            ((1.0 + e1 * r) + (e2 + e3 * r) * r2) + (e4 + e5 * r) * (r2 * r2)))
-                continue
-            e6, e7 = E[6 * _CP_ANCHORS + i], E[7 * _CP_ANCHORS + i]
-            e8, e9 = E[8 * _CP_ANCHORS + i], E[9 * _CP_ANCHORS + i]
-            for j0 in range(0, m, 64):
-                x0 = <double>(<int>q + j0)
-                mm = m - j0 if m - j0 < 64 else 64
-                for j in range(mm):
-                    r = x0 + iota[j]
-                    r2 = r * r
-                    r4 = r2 * r2
-                    out[k + (ta + q - t) + j0 + j] = <floating>(lo + A * (
-                        ((1.0 + e1 * r) + (e2 + e3 * r) * r2)
-                        + ((e4 + e5 * r) + (e6 + e7 * r) * r2) * r4
-                        + (e8 + e9 * r) * (r4 * r4)))
+            u = <double>(ta0 + i * G) + fp
+            y = _shape_zxy((end - u) * inv, u * inv, kp, &X)
+            hb[i] = amp * _pow_one_minus(X, y, p)
+            ia[i] = 1.0 / u
+            V[_CP_ANCHORS + i] = (X / y) * ia[i]
+        for kk in range(2, terms):
+            for i in range(na):
+                V[kk * _CP_ANCHORS + i] = V[(kk - 1) * _CP_ANCHORS + i] * ia[i]
+        _cp_runs(out + k, t, left, ta0, G, na, &hb[0], &bk[0], &V[0], &E[0], &acc[0], terms,
+                 lo, p + 1.0)
         k += left
 
 
@@ -1694,7 +1771,10 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         if g.kind != 2 and 0.0 <= f.phase < 4503599627370496.0:
             ip = <int64_t>floor(f.phase)
             if tau <= _TWO53 - ip - n:
-                _shape_vec(out, tau, n, f, g)
+                if g.kind == 1 and g.series == 2:   # the plan checked the shifts
+                    _shape_kpoly_series(out, tau, n, f, g)
+                else:
+                    _shape_vec(out, tau, n, f, g)
                 return
         elif g.kind == 2 and (f.phase == 0.0 or 3.054936363499605e-151 <= f.phase < 1.0) \
                 and -_TWO53 < g.rest - tau - n and g.rest - tau < _TWO53:

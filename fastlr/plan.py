@@ -11,6 +11,7 @@ Composition is arithmetic on segment lists (truncate, concatenate, scale), never
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple
 
@@ -271,10 +272,18 @@ def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: flo
                p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
     k-decay. With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel, vectorised; other
-    powers p (and k > 4): y and y**p through a vectorised log2 and 2**z, each with its relative
-    accuracy."""
+    powers p with 1e-3 <= k <= 8: anchored series (series 2, see :func:`_kpoly_shift`: six or ten
+    terms of w**p, w = 1 - T ((1 + ρ)**k - 1), per step), the anchors and the first and last
+    ~2**(s+3) steps, and the rest (k > 4 with p = 1, k outside [1e-3, 8]), as y and y**p through
+    a vectorised log2 and 2**z, each with its relative accuracy."""
+    flags = _shape_series(k, p)
+    if p != 1.0:
+        # series 2: the kernel's _shape_kpoly_series, as for a power of the cosine
+        s10 = _kpoly_shift(k, p, 10, 13)
+        if s10:
+            flags = dict(series=2, shift=s10 + 256 * _kpoly_shift(k, p, 6, 20))
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1,
-                   rest=0, **_shape_series(k, p))
+                   rest=0, **flags)
 
 
 def poly_shape_to_end(low: float, amp: float, end: float, *, rest: int, frac: float,
@@ -335,6 +344,44 @@ def _cos_power_shift(p: float, terms: int, top: int) -> int:
         best = min(a * math.log1p(c) + _COS_POWER_TERMS * math.log(q0 / c)
                    - math.log1p(-q0 / c) for c in cs if c > 2.0 * q0)
         if best <= math.log(_COS_POWER_TAIL):
+            return s
+    return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _kpoly_shift(k: float, p: float, terms: int, top: int) -> int:
+    """The shift s of ``(1 - (u / end)**k)**p``'s anchored series of ``terms`` terms (the
+    kernel's _shape_kpoly_series), 0 if it would exceed ``top``. From an anchor u_a, with
+    x = u_a / end, T = x**k / (1 - x**k) and u = u_a (1 + ρ), the series is in
+    w = 1 - T ((1 + ρ)**k - 1), analytic for |ρ| < Rρ = min(1, (1 - x) / x) (u = 0, u = end);
+    on |ρ| = c Rρ (c <= 1/2), |w| <= 1 + T B(c Rρ), B(r) = sum_m |binom(k, m)| r**m. The
+    supremum M(c) of that over the horizon (x on a grid dense at both ends and through the
+    middle, where it is largest: at x = 1/2 for k < 1, towards x = 1 for k > 1; M - 1 is taken
+    10% larger for the points between) gives Cauchy's bound on the tail past the last term,
+    M(c)**p q**terms / (1 - q), q = 2**-s / c, minimised over c: the smallest s that keeps it
+    below 2**-57 of the peak. Runs then span at most 2**-s min(u_a, end - u_a) steps.
+    Exponents k outside [1e-3, 8] take no series (past 8 the binomials grow like 2**k)."""
+    if not (0.0 < p < math.inf and 1e-3 <= k <= 8.0):
+        return 0
+    e = np.geomspace(1e-15, 0.5, 60)
+    mid = np.linspace(0.05, 0.95, 37)
+    # x**k and 1 - x**k at x = e (near 0), x = 1 - e (near 1, from e itself) and between
+    one_minus = np.concatenate([-np.expm1(k * np.log(e)), -np.expm1(k * np.log1p(-e)),
+                                -np.expm1(k * np.log(mid))])
+    T = (1.0 - one_minus) / one_minus
+    reach = np.concatenate([np.ones_like(e), e / (1.0 - e), np.minimum(1.0, (1.0 - mid) / mid)])
+    m = np.arange(1, 41)
+    binom = np.abs(np.cumprod((k - m + 1) / m))
+    cs = 0.5 * 0.8 ** np.arange(16)
+    r = cs[:, None] * reach[None, :]                                  # (c, x)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        B = (binom * r[:, :, None] ** m).sum(axis=2)
+        logM = np.log1p(1.1 * (T * B).max(axis=1))                    # per c
+    for s in range(4, top + 1):
+        q = 2.0 ** -s / cs
+        ok = q < 0.5
+        v = p * logM[ok] + terms * np.log(q[ok]) - np.log1p(-q[ok])
+        if v.size and v.min() <= math.log(_COS_POWER_TAIL):
             return s
     return 0
 

@@ -217,7 +217,8 @@ def test_the_plan_checker_refuses_bad_shifts(shift):
 def test_the_checker_refuses_series_2_for_other_shapes():
     names = plan.FAMILIES[plan.F.SHAPE].ints
     for seg in (plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0),
-                plan.poly_shape(0.0, 1.0, 1e7, p=2.0)):
+                plan.poly_shape_to_end(0.0, 1.0, 1e7, rest=10**7, frac=0.0, k=1.5, p=2.0),
+                plan.cosine_shape(0.0, 1.0, 1e7, k=1.0, p=1.0)):
         ints = list(seg.ints)
         ints[names.index("series")] = 2
         ints[names.index("shift")] = 7
