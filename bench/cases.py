@@ -234,8 +234,9 @@ CASES: List[Case] = [
     family_case(
         "cosine_k_decay", fastlr.CosineAnnealing, R.cosine_annealing,
         lambda n: dict(max_lr=0.1, total_steps=n, min_lr=1e-5, exponent=1.0, k_decay=1.5),
-        _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, k_decay=1.5): the SHAPE kernel, "
-                  "(t/N)**k on the power-law series and cos as a polynomial"),
+        _describe(fastlr.CosineAnnealing, "(0.1, N, 1e-5, k_decay=1.5): the SHAPE kernel's "
+                  "anchored series of cos²(π (t/N)**k / 2) (six or ten terms per step); near "
+                  "either end (t/N)**k on the power-law series and cos as a polynomial"),
         tags=("catalogue",)),
     family_case(
         "cosine_exponent", fastlr.CosineAnnealing, R.cosine_annealing,

@@ -117,13 +117,15 @@ ctypedef struct ShapeF:
 
 ctypedef struct ShapeI:
     int64_t kind    # 0 cosine, 1 polynomial, 2 polynomial from the distance to the end
-    int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d
+    int64_t rest    # kind 2: the distance to the end is d = (rest - tau) + phase, u = end - d;
+                    # kind 0 with series 2 and p = 1: the power-law flags of _shape_series
+                    # (series + 256 * shift; 0: none) for the blocks near the ends
     int64_t series  # kinds 0 and 1 with p = 1: (u / end)**k on the power-law kernel, with POLY's
     int64_t shift   # series and shift for the power k (the table: binom(k, m), m < 10); kind 2
                     # with k = 1, p != 1: (d / end)**p on it (binom(p, m)); kind 0 with k = 1,
-                    # p != 1: series 2, cos**(2p) on anchored series, shift = s10 + 256 s6
-                    # (ten and six terms; no table; _shape_pow_series); kind 1 with p != 1:
-                    # series 2 likewise (_shape_kpoly_series)
+                    # p != 1, kind 0 with k != 1 and kind 1 with p != 1: series 2, anchored
+                    # series, shift = s10 + 256 s6 (ten and six terms; no table;
+                    # _shape_anchored)
 
 ctypedef struct ProductI:
     int64_t a_rows  # factor a: the plan rows [row + a_first, row + a_first + a_rows) (local steps)
@@ -248,16 +250,22 @@ cdef str _check_segment(const int64_t* seg, const double* d, Py_ssize_t ntab):
         if g[0] not in (0, 1, 2) or g[1] < 0:
             return f"SHAPE needs kind 0, 1 or 2 and rest >= 0, got {g[0]}, {g[1]}"
         if g[2] == 2:
-            if not (g[0] == 0 and d[4] == 1.0 or g[0] == 1) or d[5] == 1.0 \
+            if not (g[0] == 0 and (d[4] != 1.0 or d[5] != 1.0) or g[0] == 1 and d[5] != 1.0) \
                     or not 4 <= (g[3] & 255) <= 13 or not (g[3] >> 8 == 0 or 4 <= g[3] >> 8 <= 20):
-                return (f"SHAPE series 2 (anchored series) needs kind 0 with k = 1 or kind 1, "
-                        f"p != 1 and shifts 4..13 (+ 256 * (0 or 4..20)), got kind {g[0]}, "
-                        f"k={d[4]!r}, p={d[5]!r}, shift {g[3]}")
+                return (f"SHAPE series 2 (anchored series) needs kind 0 (k != 1 or p != 1) or "
+                        f"kind 1 with p != 1, and shifts 4..13 (+ 256 * (0 or 4..20)), got kind "
+                        f"{g[0]}, k={d[4]!r}, p={d[5]!r}, shift {g[3]}")
+            if g[1] and (g[0] != 0 or d[4] == 1.0 or d[5] != 1.0 or not (
+                    (g[1] & 255 == 1 or 13 <= g[1] & 255 <= 16) and 10 <= g[1] >> 8 <= 16
+                    and g[1] < 65536 and 0.0 < d[4] <= 4.0)):
+                return (f"SHAPE series 2 carries the power-law flags of (u / end)**k in rest "
+                        f"(series + 256 * shift) for kind 0 with p = 1 and 0 < k <= 4 only, got "
+                        f"rest {g[1]}, kind {g[0]}, k={d[4]!r}, p={d[5]!r}")
         elif g[2] and (not (g[2] == 1 or 13 <= g[2] <= 16) or not 10 <= g[3] <= 16):
             return f"SHAPE series needs series 1, 2 or 13..16 and shift 10..16, got {g[2]}, {g[3]}"
         if g[2] and g[0] == 2 and (d[4] != 1.0 or d[5] == 1.0 or not d[5] > 0.0):
             return f"SHAPE kind 2 takes series for k = 1 and p > 0, p != 1 only, got k={d[4]!r}, p={d[5]!r}"
-        need = 10 if g[2] and g[2] != 2 else 0
+        need = 10 if g[2] and (g[2] != 2 or g[1] & 255) else 0
     elif fam == PRODUCT:
         if g[4] < 0 or g[4] >= _N_OPS:
             return f"PRODUCT needs op 0..{_N_OPS - 1}, got {g[4]}"
@@ -1249,7 +1257,7 @@ cdef inline int64_t _d_low_from(int64_t D0, double phase, int64_t j, int64_t n) 
 
 cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f) noexcept nogil:
     # Kind 0 with k = 1 and a power p != 1 (optax's cosine_decay_schedule(exponent)), per step
-    # (_shape_pow_series runs the anchored series where the plan gives one, and this near the
+    # (_shape_anchored runs the anchored series where the plan gives one, and this near the
     # end and for 2p past ~400):
     # low + amp c**p, c = cos²(π x / 2), x = u / end, u = (t0 + j) + fp (0 <= fp < 1,
     # t0 + n <= 2**53), vectorised, no libm call per step: c**p = 2**(2 p log2 s) with
@@ -1295,16 +1303,19 @@ cdef void _shape_pow(floating* out, int64_t t0, int64_t n, double fp, const Shap
 cdef enum:
     _CP_BLOCK = 2048    # anchored series: the run length is chosen per block of this many steps
     _CP_MIN = 8         # shorter runs: the per-step path (an anchor costs ~20 steps of the series)
-    _CP_ANCHORS = 256   # at most _CP_BLOCK / _CP_MIN anchors per block (~47 KB of stack in all)
+    _CP_ANCHORS = 64    # anchors per group (a block's up to _CP_BLOCK / _CP_MIN anchors are
+                        # taken in groups: ~22 KB of stack in all)
     _CP_SIX = 512       # the shortest run of the six-term tier
+    _CP_MIN_P1 = 64     # the shortest run of the k-decay cosine with p = 1 (see _shape_anchored)
 
 
-cdef inline int64_t _cp_tier(double reach, int64_t shifts, int64_t* terms) noexcept nogil:
+cdef inline int64_t _cp_tier(double reach, int64_t shifts, int64_t gmin,
+                             int64_t* terms) noexcept nogil:
     # An anchored-series block's run length G (a power of 2) and its number of terms, from the
     # smallest distance `reach` (in steps) from any of its steps to the function's nearest
     # singularity and the plan's shifts (s10 = shifts & 255, s6 = shifts >> 8, 0: none): six
     # terms with G = the largest power of 2 <= min(_CP_BLOCK, reach / 2**s6) if that is at least
-    # _CP_SIX, else ten with reach / 2**s10; 0 when even ten terms need runs under _CP_MIN.
+    # _CP_SIX, else ten with reach / 2**s10; 0 when even ten terms need runs under gmin.
     cdef int64_t s10 = shifts & 255, s6 = shifts >> 8, G = _CP_BLOCK
     terms[0] = 6
     while s6 and G >= _CP_SIX and <double>(G << s6) > reach:
@@ -1313,9 +1324,9 @@ cdef inline int64_t _cp_tier(double reach, int64_t shifts, int64_t* terms) noexc
         return G
     terms[0] = 10
     G = _CP_BLOCK
-    while G >= _CP_MIN and <double>(G << s10) > reach:
+    while G >= gmin and <double>(G << s10) > reach:
         G >>= 1
-    return G if G >= _CP_MIN else 0
+    return G if G >= gmin else 0
 
 
 cdef void _cp_runs(floating* out, int64_t t, int64_t left, int64_t ta0, int64_t G, int64_t na,
@@ -1380,129 +1391,187 @@ cdef void _cp_runs(floating* out, int64_t t, int64_t left, int64_t ta0, int64_t 
                     + (e8 + e9 * r) * (r4 * r4)))
 
 
-cdef void _shape_pow_series(floating* out, int64_t t0, int64_t n, double fp, const ShapeF* f,
-                            int64_t shifts) noexcept nogil:
-    # What _shape_pow computes, low + amp h(θ) with h = cos(θ)**(2p), θ = (π/2) u / end,
-    # u = (t0 + j) + fp, on anchored series (_cp_runs): a run of G steps from an anchor u_a
-    # (θ_a, R = π/2 - θ_a) takes
-    #   h(θ_a + δ) = h(θ_a) w(δ)**(2p),  w = cos δ - tan(θ_a) sin δ,  δ = j Δ,  Δ = π / (2 end),
-    # w's Taylor coefficients in j being W_k = (-1)**ceil(k/2) Δ**k / k! times tan θ_a for odd k.
-    # w**(2p) is analytic for |δ| < R (cos(θ_a + δ) has its nearest zero at δ = R) and, on
-    # |δ| = c R with c <= 1/2, |w| <= cosh(c R) + cot(R) sinh(c R) <= 1 + c (checked on a fine
-    # grid: tests/test_shape_pow.py), so Cauchy's bound gives |E_k j**k| <= (1 + c)**(2p)
-    # (2**-s / c)**k for every step of a run with G Δ <= 2**-s R. The plan (plan._cos_power_shift)
-    # gives, for this p, the shifts s10 and s6 that keep the tail past ten or six terms below
-    # 2**-57 of the peak; each block takes its tier from d = end - u at its last step
-    # (_cp_tier), the last ~2**(s10+3) steps (and from u = end on) _shape_pow per step. Anchors:
-    # h(θ_a) and tan θ_a by the same vectorised polynomials as _shape_pow (cos - 1 before the
-    # middle, sin of the exact distance to the end after it: h keeps its relative accuracy near
-    # the end). The tier and run length depend on the block, the anchors on the step: every
-    # window gives the same bits.
-    cdef double hb[_CP_ANCHORS]
-    cdef double acc[_CP_ANCHORS]
-    cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: tan θ_a (odd k) or 1 (even k)
-    cdef double E[10 * _CP_ANCHORS]
-    cdef double wk[10]
-    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p
-    cdef double D = 1.5707963267948966 * inv, x, y, c, w, fk = 1.0
-    cdef int64_t k = 0, t, tb, G, ta0, left, na, nf, i, kk, terms
-    for kk in range(1, 10):
-        fk = fk * D / <double>kk
-        wk[kk] = -fk if ((kk + 1) // 2) % 2 == 1 else fk
-    while k < n:
-        t = t0 + k
-        tb = t & ~(<int64_t>_CP_BLOCK - 1)
-        left = tb + _CP_BLOCK - t
-        if left > n - k:
-            left = n - k
-        G = _cp_tier(end - (<double>(tb + _CP_BLOCK - 1) + fp), shifts, &terms)
-        if G == 0:
-            _shape_pow(out + k, t, left, fp, f)
-            k += left
-            continue
-        ta0 = t & ~(G - 1)
-        na = (t + left - 1 - ta0) // G + 1
-        # the anchors' h and tan θ_a by the polynomials of _shape_pow (one loop per half, so
-        # each vectorises); anchors ascend, the first half's come first
+cdef void _cp_anchors(int64_t form, int64_t ta, int64_t G, int64_t na, double fp,
+                     const ShapeF* f, const double* bk, double* hb, double* V, double* P,
+                     double* S, double* ia, double* tq, int64_t terms) noexcept nogil:
+    # The anchors u_a = (ta + i G) + fp (i < na) of an anchored series: hb[i] = amp h(u_a) and
+    # V (with the per-call factors a of _cp_runs) the Taylor coefficients in the step of the
+    # ratio w whose power _cp_runs sums. P and S are scratch (P is _cp_runs' E).
+    #   form 0 (a power of the cosine, k = 1): w = cos δ - tan θ_a sin δ, a = (-1)**ceil(k/2)
+    #     Δ**k / k! (bk), V_k = tan θ_a (odd k) or 1;
+    #   form 1 (polynomial k-decay): w = 1 - T((1 + ρ)**k - 1), a = -binom(k, m) (bk),
+    #     V_m = T / u_a**m;
+    #   form 2 (k-decay cosine): w = cos φ - tan θ_a sin φ, φ = θ - θ_a = Φ((1 + ρ)**k - 1),
+    #     Φ = (π/2) X_a, φ_m = Φ binom(k, m) / u_a**m; cos φ and sin φ from
+    #     C_k = -(1/k) sum m φ_m S_{k-m}, S_k = (1/k) sum m φ_m C_{k-m} (C_0 = 1, S_0 = 0; the
+    #     exponential's recurrence for e**(iφ)), a = 1, V_k = C_k - tan θ_a S_k.
+    # Every h keeps its relative accuracy (sin of the distance to the end where it is small).
+    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p, kp = f.k
+    cdef double x, y, c, w, u, X, Sx, Cx
+    cdef int64_t nf, i, kk, m
+    if form == 0:
+        # h and tan θ_a by the polynomials of _shape_pow (one loop per half, so each
+        # vectorises); anchors ascend, the first half's come first
         nf = 0
-        while nf < na and 2.0 * (<double>(ta0 + nf * G) + fp) < end:
+        while nf < na and 2.0 * (<double>(ta + nf * G) + fp) < end:
             nf += 1
         for i in range(nf):
-            x = (<double>(ta0 + i * G) + fp) * inv
+            x = (<double>(ta + i * G) + fp) * inv
             c = _cosm1_quarter(x * x)
             hb[i] = amp * _exp2_neg(p * (2.0 * _log2_1p(c)))
             V[_CP_ANCHORS + i] = _sin_quarter(x) / (1.0 + c)
         for i in range(nf, na):
-            y = (end - (<double>(ta0 + i * G) + fp)) * inv
+            y = (end - (<double>(ta + i * G) + fp)) * inv
             w = _sin_quarter(y)
             hb[i] = amp * _exp2_neg(p * (2.0 * _log2_pos(w)))
             V[_CP_ANCHORS + i] = (1.0 + _cosm1_quarter(y * y)) / w
         for kk in range(2, terms):
             for i in range(na):
                 V[kk * _CP_ANCHORS + i] = V[_CP_ANCHORS + i] if kk % 2 == 1 else 1.0
-        _cp_runs(out + k, t, left, ta0, G, na, &hb[0], &wk[0], &V[0], &E[0], &acc[0], terms,
-                 lo, 2.0 * p + 1.0)
-        k += left
+        return
+    for i in range(na):
+        u = <double>(ta + i * G) + fp
+        y = _shape_zxy((end - u) * inv, u * inv, kp, &X)
+        ia[i] = 1.0 / u
+        if form == 1:
+            hb[i] = amp * _pow_one_minus(X, y, p)
+            V[_CP_ANCHORS + i] = (X / y) * ia[i]
+        else:
+            # cos θ_a = sin(π y / 2), sin θ_a = sin(π X / 2), each from the smaller argument
+            hb[i] = amp * _exp2_neg(p * (2.0 * _log2_sin_half_pi(X, y)))
+            Sx = fastlr_pick_le(X, 0.5, _sin_quarter(X), 1.0 + _cosm1_quarter(y * y))
+            Cx = fastlr_pick_le(y, 0.5, _sin_quarter(y), 1.0 + _cosm1_quarter(X * X))
+            tq[i] = Sx / Cx
+            P[_CP_ANCHORS + i] = (1.5707963267948966 * X) * ia[i]
+    if form == 1:
+        for kk in range(2, terms):
+            for i in range(na):
+                V[kk * _CP_ANCHORS + i] = V[(kk - 1) * _CP_ANCHORS + i] * ia[i]
+        return
+    for kk in range(2, terms):
+        for i in range(na):
+            P[kk * _CP_ANCHORS + i] = P[(kk - 1) * _CP_ANCHORS + i] * ia[i]
+    # P_m = Φ / u_a**m; m φ_m = (m binom(k, m)) P_m; C into V, S into S
+    for i in range(na):
+        V[i] = 1.0
+        S[i] = 0.0
+    for kk in range(1, terms):
+        for i in range(na):
+            V[kk * _CP_ANCHORS + i] = 0.0
+            S[kk * _CP_ANCHORS + i] = 0.0
+        for m in range(1, kk + 1):
+            c = (<double>m * bk[m]) / <double>kk
+            for i in range(na):
+                w = c * P[m * _CP_ANCHORS + i]
+                V[kk * _CP_ANCHORS + i] = V[kk * _CP_ANCHORS + i] - w * S[(kk - m) * _CP_ANCHORS + i]
+                S[kk * _CP_ANCHORS + i] = S[kk * _CP_ANCHORS + i] + w * V[(kk - m) * _CP_ANCHORS + i]
+    for kk in range(1, terms):
+        for i in range(na):
+            V[kk * _CP_ANCHORS + i] = V[kk * _CP_ANCHORS + i] - tq[i] * S[kk * _CP_ANCHORS + i]
 
 
-cdef void _shape_kpoly_series(floating* out, int64_t tau, int64_t n, const ShapeF* f,
-                              const ShapeI* g) noexcept nogil:
-    # Kind 1 (polynomial k-decay, k != 1 or p != 1; the case _shape_vec serves) on anchored
-    # series (_cp_runs): y = 1 - (u / end)**k, v = low + amp y**p, u = (t0 + j) + fp. From an
-    # anchor u_a (X_a = (u_a / end)**k, y_a = 1 - X_a, T = X_a / y_a), with u = u_a (1 + ρ),
-    #   y**p = y_a**p w(ρ)**p,  w = 1 - T ((1 + ρ)**k - 1),  ρ = j / u_a,
-    # w's Taylor coefficients in j being W_m = -binom(k, m) T / u_a**m.
-    # w**p is analytic for |ρ| < min(1, (end - u_a) / u_a) (the branch point at u = 0 and the
-    # zeros of w, the nearest at u = end), i.e. within R = min(u_a, end - u_a) steps; on
-    # |ρ| = c R / u_a, |w| <= 1 + T B(c R / u_a), B(r) = sum |binom(k, m)| r**m, and the plan
-    # (plan._kpoly_shift) takes the supremum of that over the horizon into Cauchy's bound to
-    # give the shifts s10 and s6 (as _shape_pow_series). Each block takes its tier from
-    # min(u at its first step, end - u at its last) (_cp_tier); where runs would be shorter than
-    # _CP_MIN (the first and last ~2**(s10+3) steps, u >= end) _shape_vec per step. Anchors:
-    # y_a and X_a with their relative accuracy and y_a**p by the vectorised functions of
-    # _shape_vec. The caller keeps _shape_vec's parameter ranges.
+cdef void _shape_anchored(floating* out, int64_t tau, int64_t n, const ShapeF* f,
+                          const ShapeI* g, const double* coef) noexcept nogil:
+    # SHAPE on anchored series (plan series 2; _cp_tier, _cp_anchors, _cp_runs), the same values
+    # as the per-step paths to a few 1e-16 of the peak, much faster. A run of G steps (a power
+    # of 2) from an anchor u_a takes v = low + amp h(u_a) w**P, w's Taylor coefficients in the
+    # step j from the anchor, P = 2p for the cosines and p for the polynomial:
+    #   kind 0, k = 1 (optax's cosine exponent): h = cos(θ)**(2p), θ = (π/2) u / end,
+    #     w = cos δ - tan(θ_a) sin δ, δ = j π / (2 end); nearest singularity: the zero at
+    #     θ = π/2, reach R = end - u_a steps; on |δ| = c R (c <= 1/2),
+    #     |w| <= cosh(c R') + cot(R') sinh(c R') <= 1 + c (R' the angle; checked on a fine
+    #     grid: tests/test_shape_pow.py);
+    #   kind 1 (polynomial k-decay, p != 1): h = y**p, y = 1 - (u / end)**k,
+    #     w = 1 - T((1 + ρ)**k - 1), T = X_a / y_a, ρ = j / u_a; reach min(u_a, end - u_a)
+    #     (the branch point at u = 0, the zero at u = end); |w| <= 1 + T B(|ρ|),
+    #     B(r) = sum |binom(k, m)| r**m;
+    #   kind 0, k != 1 (timm's k-decay cosine, any p): h = cos(θ)**(2p), θ = (π/2)(u / end)**k,
+    #     w = cos φ - tan(θ_a) sin φ, φ = θ - θ_a; reach min(u_a, end - u_a);
+    #     |w| <= cosh Φ + tan(θ_a) sinh Φ, Φ = (π/2) X_a B(|ρ|).
+    # Cauchy's bound, |E_k j**k| <= M(c)**P (2**-s / c)**k within a run of at most 2**-s R
+    # steps, M(c) the supremum of those |w| bounds over the horizon, gives the plan's shifts
+    # s10 and s6 (plan._cos_power_shift, plan._kdecay_shift) that keep the tail past ten or six
+    # terms below 2**-57 of the peak. Each 2048-step block takes its tier and run length from
+    # its own smallest reach (_cp_tier); where runs would be shorter than _CP_MIN (the first and
+    # last ~2**(s10+3) steps, u >= end) the per-step path (_shape_pow, _shape_vec), or, for the
+    # k-decay cosine with p = 1, where they would be shorter than _CP_MIN_P1, its one-pass path
+    # (_shape_series, with the flags the plan put in rest; cheaper there than dense anchors:
+    # at 1e5 steps 1.9 ns/value against 2.7 with series down to runs of 8). The anchors
+    # (_cp_anchors) are vectorised, a group of up to _CP_ANCHORS at a time. The tier and run
+    # length depend on the block, the anchors on the step: every window gives the same bits.
+    # The caller keeps _shape_vec's parameter ranges (0 <= phase < 2**52, tau + phase + n <=
+    # 2**53, 2**-500 <= k <= 2**500, p > 0).
     cdef double hb[_CP_ANCHORS]
     cdef double acc[_CP_ANCHORS]
     cdef double ia[_CP_ANCHORS]
-    cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: T / u_a**k
-    cdef double E[10 * _CP_ANCHORS]
-    cdef double bk[10]                  # -binom(k, m)
-    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p, kp = f.k
-    cdef double u, X, y, fp
-    cdef int64_t ip = <int64_t>floor(f.phase), t0, k = 0, t, tb, G, ta0, left, na, i, kk, terms
+    cdef double tq[_CP_ANCHORS]
+    cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: anchor i's k-th coefficient
+    cdef double E[10 * _CP_ANCHORS]     # (times a[k]); E: _cp_runs' coefficients, scratch before
+    cdef double S[10 * _CP_ANCHORS]
+    cdef double bk[10]
+    cdef double lo = f.low, end = f.end, p = f.p, kp = f.k, fp, u, d, fk = 1.0
+    cdef int64_t form = 0 if g.kind == 0 and kp == 1.0 else 1 if g.kind == 1 else 2
+    cdef int64_t ip = <int64_t>floor(f.phase), t0, k = 0, t, tb, G, ta0, left, na, kk, terms
+    cdef int64_t g0, ng, tg, te, gmin = _CP_MIN
+    cdef ShapeI g1
     t0 = tau + ip
+    g1.kind = g.kind
+    g1.rest = 0
+    g1.series = g.rest & 255
+    g1.shift = g.rest >> 8
+    if form == 2 and p == 1.0 and (g1.series != 0 or kp == 0.5 or kp == 2.0) and kp <= 4.0:
+        gmin = _CP_MIN_P1
     fp = f.phase - <double>ip
     bk[0] = 1.0
-    for kk in range(1, 10):
-        bk[kk] = bk[kk - 1] * (kp - <double>(kk - 1)) / <double>kk
-    for kk in range(1, 10):
-        bk[kk] = -bk[kk]
+    if form == 0:
+        for kk in range(1, 10):
+            fk = fk * (1.5707963267948966 * (1.0 / end)) / <double>kk
+            bk[kk] = -fk if ((kk + 1) // 2) % 2 == 1 else fk
+    else:
+        for kk in range(1, 10):
+            bk[kk] = bk[kk - 1] * (kp - <double>(kk - 1)) / <double>kk
+        if form == 1:
+            for kk in range(1, 10):
+                bk[kk] = -bk[kk]
     while k < n:
         t = t0 + k
         tb = t & ~(<int64_t>_CP_BLOCK - 1)
         left = tb + _CP_BLOCK - t
         if left > n - k:
             left = n - k
+        d = end - (<double>(tb + _CP_BLOCK - 1) + fp)
         u = <double>tb + fp
-        X = end - (<double>(tb + _CP_BLOCK - 1) + fp)
-        G = _cp_tier(u if u < X else X, g.shift, &terms)
+        G = _cp_tier(d if form == 0 or d < u else u, g.shift, gmin, &terms)
         if G == 0:
-            _shape_vec(out + k, tau + k, left, f, g)
+            if form == 0:
+                _shape_pow(out + k, t, left, fp, f)
+            elif gmin == _CP_MIN_P1:
+                _shape_series(out + k, t, left, fp, f, &g1, coef)
+            else:
+                _shape_vec(out + k, tau + k, left, f, g)
             k += left
             continue
         ta0 = t & ~(G - 1)
         na = (t + left - 1 - ta0) // G + 1
-        for i in range(na):
-            u = <double>(ta0 + i * G) + fp
-            y = _shape_zxy((end - u) * inv, u * inv, kp, &X)
-            hb[i] = amp * _pow_one_minus(X, y, p)
-            ia[i] = 1.0 / u
-            V[_CP_ANCHORS + i] = (X / y) * ia[i]
-        for kk in range(2, terms):
-            for i in range(na):
-                V[kk * _CP_ANCHORS + i] = V[(kk - 1) * _CP_ANCHORS + i] * ia[i]
-        _cp_runs(out + k, t, left, ta0, G, na, &hb[0], &bk[0], &V[0], &E[0], &acc[0], terms,
-                 lo, p + 1.0)
+        g0 = 0
+        while g0 < na:
+            ng = na - g0 if na - g0 < _CP_ANCHORS else _CP_ANCHORS
+            tg = ta0 + g0 * G
+            te = tg + ng * G
+            tg = tg if tg > t else t
+            te = te if te < t + left else t + left
+            _cp_anchors(form, ta0 + g0 * G, G, ng, fp, f, &bk[0], &hb[0], &V[0], &E[0], &S[0],
+                        &ia[0], &tq[0], terms)
+            if form == 2:
+                for kk in range(10):
+                    acc[kk] = 1.0
+                _cp_runs(out + k + (tg - t), tg, te - tg, ta0 + g0 * G, G, ng, &hb[0], &acc[0],
+                         &V[0], &E[0], &S[0], terms, lo, 2.0 * p + 1.0)
+            else:
+                _cp_runs(out + k + (tg - t), tg, te - tg, ta0 + g0 * G, G, ng, &hb[0], &bk[0],
+                         &V[0], &E[0], &acc[0], terms, lo,
+                         2.0 * p + 1.0 if form == 0 else p + 1.0)
+            g0 += _CP_ANCHORS
         k += left
 
 
@@ -1756,11 +1825,12 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         ip = <int64_t>floor(f.phase)
         if tau <= _TWO53 - ip - n:
             if g.series == 2:   # the plan checked the shifts
-                _shape_pow_series(out, tau + ip, n, f.phase - <double>ip, f, g.shift)
+                _shape_anchored(out, tau, n, f, g, coef)
             else:
                 _shape_pow(out, tau + ip, n, f.phase - <double>ip, f)
             return
-    if g.kind != 2 and f.p == 1.0 and (g.series != 0 or f.k == 0.5 or f.k == 1.0 or f.k == 2.0) \
+    if g.kind != 2 and f.p == 1.0 and g.series != 2 \
+            and (g.series != 0 or f.k == 0.5 or f.k == 1.0 or f.k == 2.0) \
             and 0.0 <= f.phase < 4503599627370496.0:
         # the plan gives series for 0 < k <= 4 only (see plan._shape_series)
         ip = <int64_t>floor(f.phase)     # u = (tau + ip + k) + (phase - ip): the same sum
@@ -1771,8 +1841,8 @@ cdef void _k_shape(floating* out, int64_t tau, int64_t n, const ShapeF* f,
         if g.kind != 2 and 0.0 <= f.phase < 4503599627370496.0:
             ip = <int64_t>floor(f.phase)
             if tau <= _TWO53 - ip - n:
-                if g.kind == 1 and g.series == 2:   # the plan checked the shifts
-                    _shape_kpoly_series(out, tau, n, f, g)
+                if g.series == 2:   # kinds 0 (k != 1) and 1; the plan checked the shifts
+                    _shape_anchored(out, tau, n, f, g, coef)
                 else:
                     _shape_vec(out, tau, n, f, g)
                 return

@@ -145,7 +145,7 @@ cdef int64_t gather_plan(const int64_t* iseg, const double* dseg, const double* 
 
 
 MAX_PRODUCT_DEPTH = 16   # nested products: each level holds 8 KB of stack buffers (128 KB at the
-                         # limit, plus a SHAPE leaf's ~27 KB (_shape_pow_series): well inside any
+                         # limit, plus a SHAPE leaf's ~22 KB (_shape_anchored): well inside any
                          # thread's stack); long windows add 32 KB of heap per level (freed on
                          # return)
 

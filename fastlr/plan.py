@@ -54,7 +54,7 @@ def _families() -> Dict[Any, FamilySpec]:
                 else None),
         F.TANH: (("low", "amp"), lambda p: kernels.exp_tables(-2.0 * p["dx"])),
         F.SHAPE: (("low", "amp"), lambda p: _binomial_series(p["p"] if p["kind"] == 2 else p["k"])
-                  [:10] if p["series"] and p["series"] != 2 else None),
+                  [:10] if p["series"] and (p["series"] != 2 or p["rest"] & 255) else None),
         F.PRODUCT: ((), None),   # scaled through its factors (see scale)
         F.CYCPOLY: (("low", "amp"), lambda p: _binomial_series(p["power"])[:10] if p["series"]
                     else None),
@@ -247,41 +247,51 @@ def cosine_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: f
                  p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (cos²(π ((tau + phase) / end)**k / 2))**p, low from tau + phase = end on:
     k-decay and powers of a cosine (plain cosines use :func:`cos2`, which runs on rotation tables
-    at memory speed). With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel's series
-    and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1 (optax's exponent): c**p on
-    anchored series (series 2: runs of up to 2048 steps, six or ten terms of
-    (cos δ - tan θ_a sin δ)**(2p) from each anchor, the run length from Cauchy's bound, see
-    :func:`_cos_power_shift`; 2p up to ~400), the anchors and the last ~2**(s+3) steps as
+    at memory speed). Mostly on anchored series (series 2, the kernel's _shape_anchored): runs of
+    up to 2048 steps, six or ten terms per step of w**(2p) from each anchor, the run length from
+    Cauchy's bound (:func:`_cos_power_shift` for k = 1, optax's exponent: w = cos δ - tan θ_a
+    sin δ, 2p up to ~400; :func:`_kdecay_shift` for timm's k-decay, 1e-3 <= k <= 8: w = cos φ -
+    tan θ_a sin φ, φ = θ - θ_a). Its anchors, the first and last ~2**(s+3) steps, and what the
+    series does not serve: with p = 1 (and 0 <= phase) (u / end)**k on the power-law kernel's
+    series and cos(π x / 2) as a polynomial, vectorised; k = 1 with p != 1: c**p as
     2**(2 p log2 cos(π x / 2)) with a vectorised log2 and 2**z, log2 taken with its relative
     accuracy (cos - 1 from its own series before the middle, sin of the exact distance to the end
-    after it); other k with p != 1, and k > 4: y = 1 - (u / end)**k = 1 - 2**(k log2 x) and
-    the power likewise with the same vectorised log2 and 2**z, each formed with its relative
-    accuracy (sin²(π y / 2) near the end, where y is small)."""
+    after it); other k: y = 1 - (u / end)**k = 1 - 2**(k log2 x) and the power likewise with
+    the same vectorised log2 and 2**z, each formed with its relative accuracy (sin²(π y / 2)
+    near the end, where y is small)."""
     flags = _shape_series(k, p)
     if k == 1.0 and p != 1.0:
-        # series 2: the kernel's _shape_pow_series (no table), ten terms with shift s10 (past
-        # s10 = 13, 2p ~ 400, the per-step path costs less) and six far from the end (s6)
+        # ten terms with shift s10 (past s10 = 13, 2p ~ 400, the per-step path costs less) and
+        # six far from the end (s6)
         s10 = _cos_power_shift(p, 10, 13)
         if s10:
             flags = dict(series=2, shift=s10 + 256 * _cos_power_shift(p, 6, 20))
+    elif k != 1.0:
+        s10 = _kdecay_shift(True, k, p, 10, 13)
+        if s10:
+            # with p = 1 the blocks too near either end for runs of 64 keep the one-pass path
+            # of (u / end)**k on the power-law kernel, whose flags go in rest
+            rest = flags["series"] + 256 * flags["shift"] if p == 1.0 and flags["series"] else 0
+            flags = dict(series=2, shift=s10 + 256 * _kdecay_shift(True, k, p, 6, 20), rest=rest)
+    flags.setdefault("rest", 0)
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=0,
-                   rest=0, **flags)
+                   **flags)
 
 
 def poly_shape(low: float, amp: float, end: float, *, phase: float = 0.0, k: float = 1.0,
                p: float = 1.0, length: Optional[int] = None) -> Segment:
     """low + amp (1 - ((tau + phase) / end)**k)**p (low from tau + phase = end on): polynomial
     k-decay. With p = 1 (and 0 <= phase): (u / end)**k on the power-law kernel, vectorised; other
-    powers p with 1e-3 <= k <= 8: anchored series (series 2, see :func:`_kpoly_shift`: six or ten
+    powers p with 1e-3 <= k <= 8: anchored series (series 2, see :func:`_kdecay_shift`: six or ten
     terms of w**p, w = 1 - T ((1 + ρ)**k - 1), per step), the anchors and the first and last
     ~2**(s+3) steps, and the rest (k > 4 with p = 1, k outside [1e-3, 8]), as y and y**p through
     a vectorised log2 and 2**z, each with its relative accuracy."""
     flags = _shape_series(k, p)
     if p != 1.0:
-        # series 2: the kernel's _shape_kpoly_series, as for a power of the cosine
-        s10 = _kpoly_shift(k, p, 10, 13)
+        # series 2: the kernel's _shape_anchored, as for the cosines
+        s10 = _kdecay_shift(False, k, p, 10, 13)
         if s10:
-            flags = dict(series=2, shift=s10 + 256 * _kpoly_shift(k, p, 6, 20))
+            flags = dict(series=2, shift=s10 + 256 * _kdecay_shift(False, k, p, 6, 20))
     return segment(F.SHAPE, length, low=low, amp=amp, end=end, phase=phase, k=k, p=p, kind=1,
                    rest=0, **flags)
 
@@ -321,7 +331,7 @@ _COS_POWER_TAIL = 2.0 ** -57   # the truncation bound kept, relative to the peak
 
 def _cos_power_shift(p: float, terms: int, top: int) -> int:
     """The shift s of ``cos(θ)**(2p)``'s anchored series of ``terms`` terms (the kernel's
-    _shape_pow_series), 0 if it would exceed ``top``: the smallest s with Cauchy's bound on the
+    _shape_anchored), 0 if it would exceed ``top``: the smallest s with Cauchy's bound on the
     series' tail below 2**-57 of the peak for runs of G <= 2**-s R / Δ steps, R the distance
     from the anchor to θ = π/2, Δ the angle of a step. On |δ| = c R, c <= 1/2,
     |cos(θ_a + δ) / cos θ_a| <= 1 + c, so |E_k δ**k| <= (1 + c)**(2p) (2**-s / c)**k and the
@@ -349,38 +359,50 @@ def _cos_power_shift(p: float, terms: int, top: int) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _kpoly_shift(k: float, p: float, terms: int, top: int) -> int:
-    """The shift s of ``(1 - (u / end)**k)**p``'s anchored series of ``terms`` terms (the
-    kernel's _shape_kpoly_series), 0 if it would exceed ``top``. From an anchor u_a, with
-    x = u_a / end, T = x**k / (1 - x**k) and u = u_a (1 + ρ), the series is in
-    w = 1 - T ((1 + ρ)**k - 1), analytic for |ρ| < Rρ = min(1, (1 - x) / x) (u = 0, u = end);
-    on |ρ| = c Rρ (c <= 1/2), |w| <= 1 + T B(c Rρ), B(r) = sum_m |binom(k, m)| r**m. The
-    supremum M(c) of that over the horizon (x on a grid dense at both ends and through the
-    middle, where it is largest: at x = 1/2 for k < 1, towards x = 1 for k > 1; M - 1 is taken
-    10% larger for the points between) gives Cauchy's bound on the tail past the last term,
-    M(c)**p q**terms / (1 - q), q = 2**-s / c, minimised over c: the smallest s that keeps it
-    below 2**-57 of the peak. Runs then span at most 2**-s min(u_a, end - u_a) steps.
-    Exponents k outside [1e-3, 8] take no series (past 8 the binomials grow like 2**k)."""
+def _kdecay_shift(cosine: bool, k: float, p: float, terms: int, top: int) -> int:
+    """The shift s of a k-decay shape's anchored series of ``terms`` terms (the kernel's
+    _shape_anchored), 0 if it would exceed ``top``: ``(1 - (u / end)**k)**p`` (``cosine``
+    False) or ``cos(θ)**(2p)``, θ = (π/2)(u / end)**k. From an anchor u_a, with x = u_a / end,
+    X = x**k and u = u_a (1 + ρ), the series is in w = 1 - T ((1 + ρ)**k - 1), T = X / (1 - X),
+    or in w = cos φ - tan θ_a sin φ, φ = (π/2) X ((1 + ρ)**k - 1); either is analytic for
+    |ρ| < Rρ = min(1, (1 - x) / x) (the branch point at u = 0, the zeros at u = end and at
+    complex u no nearer). On |ρ| = c Rρ (c <= 1/2), with B(r) = sum_m |binom(k, m)| r**m >=
+    |(1 + ρ)**k - 1|: |w| <= 1 + T B(c Rρ), or cosh Φ + tan θ_a sinh Φ with Φ = (π/2) X
+    B(c Rρ). The supremum M(c) of that over the horizon (x on a grid dense at both ends and
+    through the middle, where it is largest: at x = 1/2 for k < 1, towards x = 1 for k > 1;
+    M - 1 taken 10% larger for the points between) gives Cauchy's bound on the tail past the
+    last term, M(c)**P q**terms / (1 - q), P = p or 2p, q = 2**-s / c, minimised over c: the
+    smallest s that keeps it below 2**-57 of the peak. Runs then span at most
+    2**-s min(u_a, end - u_a) steps. Exponents k outside [1e-3, 8] take no series (past 8 the
+    binomials grow like 2**k). ~3 ms; cached."""
     if not (0.0 < p < math.inf and 1e-3 <= k <= 8.0):
         return 0
     e = np.geomspace(1e-15, 0.5, 60)
     mid = np.linspace(0.05, 0.95, 37)
-    # x**k and 1 - x**k at x = e (near 0), x = 1 - e (near 1, from e itself) and between
+    # 1 - x**k at x = e (near 0), x = 1 - e (near 1, from e itself) and between
     one_minus = np.concatenate([-np.expm1(k * np.log(e)), -np.expm1(k * np.log1p(-e)),
                                 -np.expm1(k * np.log(mid))])
-    T = (1.0 - one_minus) / one_minus
+    X = 1.0 - one_minus
     reach = np.concatenate([np.ones_like(e), e / (1.0 - e), np.minimum(1.0, (1.0 - mid) / mid)])
     m = np.arange(1, 41)
     binom = np.abs(np.cumprod((k - m + 1) / m))
     cs = 0.5 * 0.8 ** np.arange(16)
     r = cs[:, None] * reach[None, :]                                  # (c, x)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         B = (binom * r[:, :, None] ** m).sum(axis=2)
-        logM = np.log1p(1.1 * (T * B).max(axis=1))                    # per c
+        if cosine:
+            phi = (math.pi / 2) * X * B
+            # tan θ_a = cot((π/2)(1 - X)), from 1 - X itself near the end
+            excess = np.cosh(phi) - 1.0 + np.sinh(phi) / np.tan((math.pi / 2) * one_minus)
+            power = 2.0 * p
+        else:
+            excess = (X / one_minus) * B
+            power = p
+        logM = np.log1p(1.1 * excess.max(axis=1))                    # per c
     for s in range(4, top + 1):
         q = 2.0 ** -s / cs
-        ok = q < 0.5
-        v = p * logM[ok] + terms * np.log(q[ok]) - np.log1p(-q[ok])
+        ok = (q < 0.5) & np.isfinite(logM)
+        v = power * logM[ok] + terms * np.log(q[ok]) - np.log1p(-q[ok])
         if v.size and v.min() <= math.log(_COS_POWER_TAIL):
             return s
     return 0

@@ -63,6 +63,9 @@ def cases() -> dict:
         "cos_exponent": C.CosineAnnealing(0.1, 10**5, 1e-4, exponent=1.7),
         "cos_k_decay": C.CosineAnnealing(0.1, 10**5, 1e-4, k_decay=1.3),
         "poly_k_decay": C.Polynomial(0.1, 1e-4, 10**5, 2.0, k_decay=0.8),
+        # the k-decay cosine's anchored series (the first 5000 steps of a horizon run the
+        # one-pass path: entered 400000 steps in, the window crosses six- and ten-term blocks)
+        "cos_k_decay_series": C.Shifted(C.CosineAnnealing(0.1, 10**6, 1e-4, k_decay=1.3), 400000),
         "exp_growth": C.ExponentialDecay(1e-4, -1e-3, end_lr=0.1),
         "exp_floor": C.ExponentialDecay(0.1, 1e-3, end_lr=1e-3),
         "onecycle_small_pct": C.OneCycle(0.1, 1000, pct_start=0.0005),

@@ -154,68 +154,91 @@ def test_extreme_parameters_stay_exact(k, p, phase):
                 assert abs(out[t] - v) <= TIGHT * 1.75, (kind_seg.__name__, t, out[t], float(v))
 
 
-# --- Polynomial k-decay on anchored series (_shape_kpoly_series, plan series 2) ----------------
+# --- k-decays on anchored series (_shape_anchored, plan series 2) -----------------------------
 
 SERIES_TIGHT = 6e-16
 
 
-def _kpoly_tiers(k: float, p: float):
+def _kdecay_tiers(cosine: bool, k: float, p: float):
     names = plan.FAMILIES[plan.F.SHAPE].ints
-    seg = plan.poly_shape(0.0, 1.0, 1e7, k=k, p=p)
-    assert seg.ints[names.index("series")] == 2, (k, p)
+    seg = (plan.cosine_shape if cosine else plan.poly_shape)(0.0, 1.0, 1e7, k=k, p=p)
+    assert seg.ints[names.index("series")] == 2, (cosine, k, p)
     shift = seg.ints[names.index("shift")]
     return shift & 255, shift >> 8
 
 
-def test_the_plan_gives_kpoly_series_where_its_bound_holds():
+def _kdecay(cosine: bool, hi: float, lo: float, T: int, k: float, p: float):
+    if cosine:
+        return fastlr.CosineAnnealing(hi, T, lo, exponent=p, k_decay=k)
+    return fastlr.Polynomial(hi, lo, T, p, k_decay=k)
+
+
+def test_the_plan_gives_kdecay_series_where_its_bound_holds():
     names = plan.FAMILIES[plan.F.SHAPE].ints
-    assert _kpoly_tiers(0.8, 2.0) == (7, 11)
+    assert _kdecay_tiers(False, 0.8, 2.0) == (7, 11)
+    assert _kdecay_tiers(True, 1.5, 1.0) == (7, 11)
     for k, p in ((9.0, 2.0), (1e-300, 2.0), (1e-4, 0.5), (1.5, 1.0), (0.8, 1e300)):
         seg = plan.poly_shape(0.0, 1.0, 1e7, k=k, p=p)
         assert seg.ints[names.index("series")] != 2, (k, p)
+    for k, p in ((9.0, 1.0), (1e-300, 2.0), (0.8, 1e300)):
+        seg = plan.cosine_shape(0.0, 1.0, 1e7, k=k, p=p)
+        assert seg.ints[names.index("series")] != 2, (k, p)
 
 
-@pytest.mark.parametrize("k, p", [(0.8, 2.0), (0.1, 0.5), (1.5, 0.9), (3.7, 3.0), (8.0, 2.0),
-                                  (0.8, 25.0)])
-def test_the_kpoly_tails_the_shifts_promise(k, p):
-    """The truncated terms, from exact Taylor coefficients (mpmath) in the step j of
-    (1 - ((u_a + j) / end)**k)**p / y_a**p at anchors near the start, in the middle and near the
-    end, stay below 2**-57 over a run's reach j <= 2**-s min(u_a, end - u_a), for ten terms
-    (s10) and six (s6): the plan's Cauchy bound checked against the coefficients."""
-    s10, s6 = _kpoly_tiers(k, p)
+KDECAY = [(False, 0.8, 2.0), (False, 0.1, 0.5), (False, 1.5, 0.9), (False, 3.7, 3.0),
+          (False, 8.0, 2.0), (False, 0.8, 25.0), (True, 1.5, 1.0), (True, 0.3, 1.0),
+          (True, 4.0, 1.0), (True, 8.0, 1.0), (True, 1.5, 2.0), (True, 0.05, 40.0)]
+
+
+@pytest.mark.parametrize("cosine, k, p", KDECAY)
+def test_the_kdecay_tails_the_shifts_promise(cosine, k, p):
+    """The truncated terms, from exact Taylor coefficients (mpmath) in the step j of the ratio
+    h(u_a + j) / h(u_a) at anchors near the start, in the middle and near the end, stay below
+    2**-57 over a run's reach j <= 2**-s min(u_a, end - u_a), for ten terms (s10) and six (s6):
+    the plan's Cauchy bound checked against the coefficients."""
+    s10, s6 = _kdecay_tiers(cosine, k, p)
     end = mpmath.mpf(10**7)
     with mpmath.workdps(60):
         for ua in (mpmath.mpf(1000), mpmath.mpf(3 * 10**5), end / 2, end - 3 * 10**5, end - 1000):
-            ya = 1 - (ua / end) ** k
-            coef = mpmath.taylor(lambda j: ((1 - ((ua + j) / end) ** k) / ya) ** p, 0, 30)
+            if cosine:
+                def h(u):
+                    return mpmath.cos(mpmath.pi / 2 * (u / end) ** k) ** (2 * p)
+            else:
+                def h(u):
+                    return (1 - (u / end) ** k) ** p
+            ha = h(ua)
+            coef = mpmath.taylor(lambda j: h(ua + j) / ha, 0, 30)
             for terms, s in ((10, s10), (6, s6)):
                 reach = min(ua, end - ua) * mpmath.mpf(2) ** -s
                 tail = sum(abs(c) * reach ** m for m, c in enumerate(coef) if m >= terms)
-                assert tail <= mpmath.mpf(2) ** -57, (k, p, ua, terms, s, tail)
+                assert tail <= mpmath.mpf(2) ** -57, (cosine, k, p, ua, terms, s, tail)
 
 
-@pytest.mark.parametrize("k, p", [(0.8, 2.0), (1.5, 0.9), (0.3, 0.5), (3.0, 10.0)])
-def test_kpoly_tiers_and_edges_against_mpmath(k, p):
-    """Windows across each tier change at both ends of the horizon (per step -> ten terms -> six
-    near the start, and back near the end), the 2048-step blocks that decide them, the middle:
-    within 6e-16 of the peak."""
+@pytest.mark.parametrize("cosine, k, p", [(False, 0.8, 2.0), (False, 1.5, 0.9), (False, 0.3, 0.5),
+                                          (False, 3.0, 10.0), (True, 1.5, 1.0), (True, 0.7, 1.0),
+                                          (True, 2.0, 1.0), (True, 1.3, 0.5)])
+def test_kdecay_tiers_and_edges_against_mpmath(cosine, k, p):
+    """Windows across each tier change at both ends of the horizon (per step or the one-pass
+    path -> ten terms -> six near the start, and back near the end), the 2048-step blocks that
+    decide them, the middle: within 6e-16 of the peak."""
     T = 10**7
-    s10, s6 = _kpoly_tiers(k, p)
-    s = fastlr.Polynomial(1.0, 1e-3, T, p, k_decay=k)
+    s10, s6 = _kdecay_tiers(cosine, k, p)
+    s = _kdecay(cosine, 1.0, 1e-3, T, k, p)
     edges = {0, T // 2}
-    for d in (8 << s10, 16 << s10, 2048 << s10, 512 << s6, 2048 << s6):
+    for d in (8 << s10, 16 << s10, 64 << s10, 128 << s10, 2048 << s10, 512 << s6, 2048 << s6):
         edges |= {d, T - d}
     for e in sorted(edges):
         start = min(max(0, (e & ~2047) - 2100), T - 4300)
         assert_exact(s, start, 4300, rel=SERIES_TIGHT)
 
 
-@pytest.mark.parametrize("k, p", [(0.8, 2.0), (1.5, 0.9)])
-def test_kpoly_windows_threads_float32_agree(k, p):
+@pytest.mark.parametrize("cosine, k, p", [(False, 0.8, 2.0), (False, 1.5, 0.9), (True, 1.5, 1.0),
+                                          (True, 0.6, 3.0)])
+def test_kdecay_windows_threads_float32_agree(cosine, k, p):
     T = 3 * 10**6
-    s10, s6 = _kpoly_tiers(k, p)
-    s = fastlr.Polynomial(0.1, 1e-5, T, p, k_decay=k)
-    for e in (8 << s10, 512 << s6, T - (512 << s6), T - (8 << s10)):
+    s10, s6 = _kdecay_tiers(cosine, k, p)
+    s = _kdecay(cosine, 0.1, 1e-5, T, k, p)
+    for e in (8 << s10, 64 << s10, 512 << s6, T - (512 << s6), T - (64 << s10), T - (8 << s10)):
         start = max(0, e - 5000)
         assert_paths_agree(s, start, 10000, ((start + 1, 3001), (start + 4999, 64),
                                              (start + 37, 9000), (start + 2047, 2050)), 97,

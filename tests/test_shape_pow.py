@@ -149,7 +149,7 @@ def test_horizons_past_2_53():
         assert_exact(s, start, 300, rel=TIGHT)
 
 
-# --- the anchored series (_shape_pow_series, plan series 2) -----------------------------------
+# --- the anchored series (_shape_anchored, plan series 2) --------------------------------------
 
 SERIES_TIGHT = 6e-16
 
@@ -200,8 +200,9 @@ def test_the_plan_takes_the_series_up_to_shift_13():
     for p in (300.0, 1e5, 1e308):   # past s10 = 13 (2p ~ 400): the per-step path
         seg = plan.cosine_shape(0.0, 1.0, 1e7, p=p)
         assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("series")] == 0
-    seg = plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0)     # k-decay: not this path
-    assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("series")] != 2
+    seg = plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0)     # k-decay: its own anchors
+    assert seg.ints[plan.FAMILIES[plan.F.SHAPE].ints.index("shift")] \
+        == plan._kdecay_shift(True, 1.5, 2.0, 10, 13) + 256 * plan._kdecay_shift(True, 1.5, 2.0, 6, 20)
 
 
 @pytest.mark.parametrize("shift", [3, 14, 7 + 256 * 3, 7 + 256 * 21, -1])
@@ -216,7 +217,7 @@ def test_the_plan_checker_refuses_bad_shifts(shift):
 
 def test_the_checker_refuses_series_2_for_other_shapes():
     names = plan.FAMILIES[plan.F.SHAPE].ints
-    for seg in (plan.cosine_shape(0.0, 1.0, 1e7, k=1.5, p=2.0),
+    for seg in (plan.poly_shape(0.0, 1.0, 1e7, k=1.5, p=1.0),
                 plan.poly_shape_to_end(0.0, 1.0, 1e7, rest=10**7, frac=0.0, k=1.5, p=2.0),
                 plan.cosine_shape(0.0, 1.0, 1e7, k=1.0, p=1.0)):
         ints = list(seg.ints)

@@ -48,21 +48,60 @@ def _series_rows(s):
             for r in rows]
 
 
+def _rest(s):
+    P = s.plan
+    rows = P.iseg[P.iseg[:, kernels.Column.FAMILY] == int(kernels.Family.SHAPE)]
+    return [int(r[kernels.Column.INTS + 1]) for r in rows]
+
+
+def _anchored(k, p=1.0):
+    """The row of a k-decay cosine on anchored series (series 2) with its shifts."""
+    return (0, 2, plan._kdecay_shift(True, k, p, 10, 13)
+            + 256 * plan._kdecay_shift(True, k, p, 6, 20))
+
+
 def test_plan_parameters():
-    """series/shift as power_law's for the power k when p = 1 and k has no cheaper form; kind 2
-    and powers p != 1 keep none (the per-step loop)."""
-    assert _series_rows(CASES["cos_k1.5"]) == [(0, *plan._series_flags(1.5))]
-    assert _series_rows(CASES["poly_k0.7"]) == [(1, *plan._series_flags(0.7))]
-    assert _series_rows(CASES["cos_k2"]) == [(0, 0, 10)]
+    """The k-decay cosine takes anchored series (series 2) for 1e-3 <= k <= 8, and with p = 1
+    the power-law flags of (u / end)**k in rest (its blocks near the ends run this path);
+    polynomial k-decay of power 1 keeps power_law's series/shift for the power k when k has no
+    cheaper form; kind 2 keeps none."""
+    fl = plan._series_flags
+    assert _series_rows(CASES["cos_k1.5"]) == [_anchored(1.5)]
+    assert _rest(CASES["cos_k1.5"]) == [fl(1.5)[0] + 256 * fl(1.5)[1]]
+    assert _series_rows(CASES["poly_k0.7"]) == [(1, *fl(0.7))]
+    assert _series_rows(CASES["cos_k2"]) == [_anchored(2.0)] and _rest(CASES["cos_k2"]) == [0]
     assert _series_rows(CASES["cos_k300"]) == [(0, 0, 10)]
-    assert _series_rows(fastlr.CosineAnnealing(0.1, 100, k_decay=4.5)) == [(0, 0, 10)]
-    assert _series_rows(fastlr.CosineAnnealing(0.1, 100, k_decay=4.0)) == [(0, *plan._series_flags(4.0))]
-    assert _series_rows(fastlr.CosineAnnealing(0.1, 100, k_decay=1.5, exponent=2.0)) == [(0, 0, 10)]
+    s45 = fastlr.CosineAnnealing(0.1, 100, k_decay=4.5)
+    assert _series_rows(s45) == [_anchored(4.5)] and _rest(s45) == [0]
+    s4 = fastlr.CosineAnnealing(0.1, 100, k_decay=4.0)
+    assert _series_rows(s4) == [_anchored(4.0)] and _rest(s4) == [fl(4.0)[0] + 256 * fl(4.0)[1]]
+    s2 = fastlr.CosineAnnealing(0.1, 100, k_decay=1.5, exponent=2.0)
+    assert _series_rows(s2) == [_anchored(1.5, 2.0)] and _rest(s2) == [0]
+    assert _series_rows(fastlr.CosineAnnealing(0.1, 100, k_decay=9.0)) == [(0, 0, 10)]
     kinds = {r[0] for r in _series_rows(CASES["poly_restarts_k0.6"])}
     assert kinds == {1, 2}
     assert all(r[1] == 0 for r in _series_rows(CASES["poly_restarts_k0.6"]) if r[0] == 2)
     seg = plan.cosine_shape(0.0, 1.0, 100.0, k=1.5)
     np.testing.assert_array_equal(seg.table, plan._binomial_series(1.5)[:10])
+    assert plan.cosine_shape(0.0, 1.0, 100.0, k=1.5, p=2.0).table is None
+
+
+@pytest.mark.parametrize("rest, kind_k_p", [
+    (1 + 256 * 10, (0, 1.5, 2.0)),      # flags only with p = 1
+    (1 + 256 * 10, (0, 5.0, 1.0)),      # and k <= 4
+    (3 + 256 * 10, (0, 1.5, 1.0)),      # a series flag power_law never gives
+    (1 + 256 * 17, (0, 1.5, 1.0)),      # a shift out of range
+    (1 + 256 * 10 + 65536, (0, 1.5, 1.0)),
+])
+def test_bad_rest_flags_are_refused(rest, kind_k_p):
+    kind, k, p = kind_k_p
+    seg = plan.cosine_shape(0.0, 1.0, 1e6, k=k, p=p)
+    names = plan.FAMILIES[plan.F.SHAPE].ints
+    ints = list(seg.ints)
+    assert ints[names.index("series")] == 2
+    ints[names.index("rest")] = rest
+    with pytest.raises(ValueError, match="power-law flags"):
+        plan.compile_plan([seg._replace(ints=tuple(ints), table=plan._binomial_series(k)[:10])])
 
 
 def test_bad_series_parameters_are_refused():
