@@ -340,20 +340,19 @@ def _cos_power_shift(p: float, terms: int, top: int) -> int:
     a = 2.0 * p
     if not 0.0 < a < math.inf:
         return 0
-    cs = [0.5 * 0.93 ** i for i in range(80)]
+    cs = 0.5 * 0.93 ** np.arange(80)
+    return _first_shift(cs, np.log1p(cs), a, terms, top)
+
+
+def _first_shift(cs: np.ndarray, log_m: np.ndarray, power: float, terms: int, top: int) -> int:
+    """The smallest shift s in 4 ... top whose Cauchy bound on an anchored series' tail,
+    M(c)**power q**terms / (1 - q), q = 2**-s / c, minimised over the radii c (with
+    log M(c) = log_m), is below 2**-57 of the peak; 0 if none."""
     for s in range(4, top + 1):
-        q0 = 2.0 ** -s
-        best = min(a * math.log1p(c) + terms * math.log(q0 / c)
-                   - math.log1p(-q0 / c) for c in cs if c > 2.0 * q0)
-        if best <= math.log(_COS_POWER_TAIL):
-            return s
-    return 0
-    cs = [0.5 * 0.93 ** i for i in range(80)]
-    for s in range(4, 14):
-        q0 = 2.0 ** -s
-        best = min(a * math.log1p(c) + _COS_POWER_TERMS * math.log(q0 / c)
-                   - math.log1p(-q0 / c) for c in cs if c > 2.0 * q0)
-        if best <= math.log(_COS_POWER_TAIL):
+        q = 2.0 ** -s / cs
+        ok = (q < 0.5) & np.isfinite(log_m)
+        v = power * log_m[ok] + terms * np.log(q[ok]) - np.log1p(-q[ok])
+        if v.size and v.min() <= math.log(_COS_POWER_TAIL):
             return s
     return 0
 
@@ -399,13 +398,7 @@ def _kdecay_shift(cosine: bool, k: float, p: float, terms: int, top: int) -> int
             excess = (X / one_minus) * B
             power = p
         logM = np.log1p(1.1 * excess.max(axis=1))                    # per c
-    for s in range(4, top + 1):
-        q = 2.0 ** -s / cs
-        ok = (q < 0.5) & np.isfinite(logM)
-        v = power * logM[ok] + terms * np.log(q[ok]) - np.log1p(-q[ok])
-        if v.size and v.min() <= math.log(_COS_POWER_TAIL):
-            return s
-    return 0
+    return _first_shift(cs, logM, power, terms, top)
 
 
 def cyclic_poly(low: float, amp: float, period: int, power: float,
