@@ -247,3 +247,25 @@ def test_kdecay_windows_threads_float32_agree(cosine, k, p):
     for a in (0, 1, 1023, 2048, 1 << 20, T - (8 << s10) - 3, T - 995):
         assert s.array(1000, a).tobytes() == whole[a:a + 1000].tobytes()
     assert s.array(T + 10, dtype=np.float32).tobytes() == whole.astype(np.float32).tobytes()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fastlr.CosineRestarts(0.1, 10**6 / 3 + 0.37, 1.7, 1e-5, 0.9, max_cycles=4,
+                                  k_decay=1.3),
+    lambda: fastlr.CosineRestarts(0.1, 10**6 / 3 + 0.37, 1.7, 1e-5, 0.9, max_cycles=4,
+                                  k_decay=0.6),
+    lambda: fastlr.PolynomialRestarts(0.1, 10**6 / 3 + 0.37, 1.7, 1e-5, 0.9, max_cycles=4,
+                                      power=2.0, k_decay=0.7),
+], ids=["cos_restarts_k1.3", "cos_restarts_k0.6", "poly_restarts_k0.7_p2"])
+def test_kdecay_series_in_cycles_of_real_length(make):
+    """timm's cycle_mul with k_decay: every cycle after the first is a SHAPE segment with a
+    fractional phase (u = tau + phase) on the anchored series; windows in the middle of cycles,
+    across a restart and near a cycle's end stay within 6e-16 of the peak, and windows and
+    gathers give the bytes of one fill."""
+    s = make()
+    for start in (150000, 333000, 500000, 890000, 1200000):
+        assert_exact(s, start, 2000, rel=SERIES_TIGHT)
+    whole = s.array(2 * 10**6)
+    for a in (333331, 555555, 1234567):
+        assert s.array(5000, a).tobytes() == whole[a:a + 5000].tobytes()
+        assert s(np.arange(a, a + 64)).tobytes() == whole[a:a + 64].tobytes()
