@@ -1406,7 +1406,7 @@ cdef void _cp_anchors(int64_t form, int64_t ta, int64_t G, int64_t na, double fp
     #     C_k = -(1/k) sum m φ_m S_{k-m}, S_k = (1/k) sum m φ_m C_{k-m} (C_0 = 1, S_0 = 0; the
     #     exponential's recurrence for e**(iφ)), a = 1, V_k = C_k - tan θ_a S_k.
     # Every h keeps its relative accuracy (sin of the distance to the end where it is small).
-    cdef double lo = f.low, amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p, kp = f.k
+    cdef double amp = f.amp, end = f.end, inv = 1.0 / f.end, p = f.p, kp = f.k
     cdef double x, y, c, w, u, X, Sx, Cx
     cdef int64_t nf, i, kk, m
     if form == 0:
@@ -1508,7 +1508,8 @@ cdef void _shape_anchored(floating* out, int64_t tau, int64_t n, const ShapeF* f
     cdef double V[10 * _CP_ANCHORS]     # V[k * _CP_ANCHORS + i]: anchor i's k-th coefficient
     cdef double E[10 * _CP_ANCHORS]     # (times a[k]); E: _cp_runs' coefficients, scratch before
     cdef double S[10 * _CP_ANCHORS]
-    cdef double bk[10]
+    cdef double bk[10]      # the per-call factors of w's coefficients (see _cp_anchors)
+    cdef double ones[10]    # form 2's: its coefficients are whole in V
     cdef double lo = f.low, end = f.end, p = f.p, kp = f.k, fp, u, d, fk = 1.0
     cdef int64_t form = 0 if g.kind == 0 and kp == 1.0 else 1 if g.kind == 1 else 2
     cdef int64_t ip = <int64_t>floor(f.phase), t0, k = 0, t, tb, G, ta0, left, na, kk, terms
@@ -1523,6 +1524,8 @@ cdef void _shape_anchored(floating* out, int64_t tau, int64_t n, const ShapeF* f
         gmin = _CP_MIN_P1
     fp = f.phase - <double>ip
     bk[0] = 1.0
+    for kk in range(10):
+        ones[kk] = 1.0
     if form == 0:
         for kk in range(1, 10):
             fk = fk * (1.5707963267948966 * (1.0 / end)) / <double>kk
@@ -1562,15 +1565,9 @@ cdef void _shape_anchored(floating* out, int64_t tau, int64_t n, const ShapeF* f
             te = te if te < t + left else t + left
             _cp_anchors(form, ta0 + g0 * G, G, ng, fp, f, &bk[0], &hb[0], &V[0], &E[0], &S[0],
                         &ia[0], &tq[0], terms)
-            if form == 2:
-                for kk in range(10):
-                    acc[kk] = 1.0
-                _cp_runs(out + k + (tg - t), tg, te - tg, ta0 + g0 * G, G, ng, &hb[0], &acc[0],
-                         &V[0], &E[0], &S[0], terms, lo, 2.0 * p + 1.0)
-            else:
-                _cp_runs(out + k + (tg - t), tg, te - tg, ta0 + g0 * G, G, ng, &hb[0], &bk[0],
-                         &V[0], &E[0], &acc[0], terms, lo,
-                         2.0 * p + 1.0 if form == 0 else p + 1.0)
+            _cp_runs(out + k + (tg - t), tg, te - tg, ta0 + g0 * G, G, ng, &hb[0],
+                     &ones[0] if form == 2 else &bk[0], &V[0], &E[0], &acc[0], terms, lo,
+                     p + 1.0 if form == 1 else 2.0 * p + 1.0)
             g0 += _CP_ANCHORS
         k += left
 

@@ -329,6 +329,7 @@ def _shape_series(k: float, p: float) -> Dict[str, int]:
 _COS_POWER_TAIL = 2.0 ** -57   # the truncation bound kept, relative to the peak
 
 
+@functools.lru_cache(maxsize=1024)
 def _cos_power_shift(p: float, terms: int, top: int) -> int:
     """The shift s of ``cos(θ)**(2p)``'s anchored series of ``terms`` terms (the kernel's
     _shape_anchored), 0 if it would exceed ``top``: the smallest s with Cauchy's bound on the
