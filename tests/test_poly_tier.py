@@ -16,7 +16,7 @@ import fastlr
 from fastlr import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from exact import assert_exact  # noqa: E402
+from exact import assert_exact, exact_window  # noqa: E402
 from helpers import assert_paths_agree  # noqa: E402
 
 mpmath.mp.dps = 40
@@ -225,3 +225,24 @@ def test_ten_term_region_grows_its_anchor_spacing(s):
         assert_paths_agree(s, start, 6000, ((start + 1, 2999), (start + 127, 64),
                                             (start + 511, 4100)), 61)
         assert_exact(s, start, 6000, rel=1e-15)
+
+
+@pytest.mark.parametrize("s", [fastlr.InverseSqrt(0.1, 1000), fastlr.InverseSqrt(0.1, 10),
+                               fastlr.InversePower(0.1, 7.25, 0.5),
+                               fastlr.InversePower(0.1, 2500.5, 0.5)], ids=repr)
+def test_inverse_sqrt_near_zero_per_step(s):
+    """Below u = 64 * 2**ds the 64-step groups of an inverse square root take a + b / sqrt(x) per
+    step (vectorised) instead of anchors every 8 steps: each value within 2 ulps of itself and
+    1e-15 of the peak (mpmath), the same bits from windows that start and end inside groups, on
+    the region's edge, from gathers, float32 and threads."""
+    ds = [seg.ints[4] for seg in s.segments() if seg.family == plan.Family.POLY][0] - 4
+    n = (64 << ds) + 200
+    ref = assert_paths_agree(s, 0, n, ((1, 63), (37, 100), (4095 - 2000, 2100),
+                                       ((64 << ds) - 1010, 1100)), 7)
+    # the kernel's local step is u's integer part: t for InverseSqrt, t + floor(timescale) for
+    # InversePower; its groups below 64 * 2**ds are the per-step ones
+    end = (64 << ds) - int(s.params.get("timescale", 0) // 1)
+    ex = exact_window(s, 0, end)
+    for t in range(end):
+        assert abs(ref[t] - ex[t]) <= 2 * np.spacing(float(ex[t])), (t, ref[t], ex[t])
+    assert_exact(s, 0, n, rel=1e-15)
