@@ -1932,6 +1932,45 @@ cdef inline void _combine(floating* out, const double* a, const double* b, int64
             out[j] = <floating>pow(a[j], b[j])
 
 
+cdef void _combine_c(floating* out, const double* x, double c, int64_t m, int64_t op,
+                     bint c_first) noexcept nogil:
+    # _combine with one factor the constant c: out[j] = c op x[j] (c_first) or x[j] op c, the
+    # operands in _combine's order (x may be out itself: each j reads before it writes)
+    cdef int64_t j
+    if op == OP_PRODUCT:
+        if c_first:
+            for j in range(m):
+                out[j] = <floating>(c * x[j])
+        else:
+            for j in range(m):
+                out[j] = <floating>(x[j] * c)
+    elif op == OP_SUM:
+        if c_first:
+            for j in range(m):
+                out[j] = <floating>(c + x[j])
+        else:
+            for j in range(m):
+                out[j] = <floating>(x[j] + c)
+    elif op == OP_MAX:
+        if c_first:
+            for j in range(m):
+                out[j] = <floating>(c if c >= x[j] else x[j])
+        else:
+            for j in range(m):
+                out[j] = <floating>(x[j] if x[j] >= c else c)
+    elif c_first:
+        for j in range(m):
+            out[j] = <floating>pow(c, x[j])
+    else:
+        for j in range(m):
+            out[j] = <floating>pow(x[j], c)
+
+
+cdef inline bint _is_const(const int64_t* seg, int64_t rows) noexcept nogil:
+    # a factor that is one CONST segment: the same value at every local step
+    return rows == 1 and seg[FAMILY] == CONST
+
+
 cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, const double* d,
                      const double* tables) noexcept nogil:
     # a(tau) op b(tau) (op: a * b, a + b, max(a, b) or pow(a, b)), both factors filled in float64 a
@@ -1946,7 +1985,25 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
     cdef double* a = &sa[0]
     cdef double* b = &sb[0]
     cdef double* heap = NULL
-    cdef int64_t k = 0, m, op = g.op, chunk = _PRODUCT_CHUNK
+    cdef int64_t k = 0, m, op = g.op, chunk = _PRODUCT_CHUNK, xf = 0, xr = 0
+    cdef bint ca = _is_const(seg + g.a_first * NI, g.a_rows)
+    cdef double c = 0.0
+    if ca or _is_const(seg + g.b_first * NI, g.b_rows):
+        # one factor a constant (schedule + c, max(schedule, c), c * schedule, ...): only the
+        # other one is filled, and combined with the scalar (the same operands and order as two
+        # filled factors: the same bytes, one pass less; float64 output takes the factor
+        # straight into out, no buffer)
+        c = (<const ConstF*>(d + (g.a_first if ca else g.b_first) * NDBL)).value
+        xf = g.b_first if ca else g.a_first
+        xr = g.b_rows if ca else g.a_rows
+        if floating is double:
+            while k < n:
+                m = n - k if n - k < _PRODUCT_BIG else _PRODUCT_BIG
+                fill_plan(seg + xf * NI, d + xf * NDBL, tables, xr, out + k, tau + k, m)
+                _combine_c(out + k, out + k, c, m, op, ca)
+                k += m
+            return
+        xr = -xr    # float32: through the buffer below (xr < 0 marks the constant's case)
     if n > _PRODUCT_CHUNK:
         heap = <double*>malloc(2 * _PRODUCT_BIG * sizeof(double))
         if heap != NULL:
@@ -1955,6 +2012,11 @@ cdef void _k_product(floating* out, int64_t tau, int64_t n, const int64_t* seg, 
             chunk = _PRODUCT_BIG
     while k < n:
         m = n - k if n - k < chunk else chunk
+        if xr < 0:
+            fill_plan(seg + xf * NI, d + xf * NDBL, tables, -xr, a, tau + k, m)
+            _combine_c(out + k, a, c, m, op, ca)
+            k += m
+            continue
         fill_plan(seg + g.a_first * NI, d + g.a_first * NDBL, tables, g.a_rows, a, tau + k, m)
         if floating is double:
             # float64 output: b straight into out (its stores overlap its arithmetic), then

@@ -377,3 +377,41 @@ def test_horizon_period_and_phases_of_combined_rows_hold(data, kind):
     terms = [a] if kind == "offset" else [a, b]
     want = sorted(set().union(*(t.phase_boundaries(10**5, limit=10**6) for t in terms)))
     assert list(s.phase_boundaries(10**5, limit=10**6)) == want
+
+
+def _two_rows(c):
+    """The constant c as a factor of two CONST rows (a join of two equal constants): the product
+    kernel then fills it like any factor instead of taking the scalar path."""
+    return C.join([C.Constant(c), C.Constant(c)], [5])
+
+
+@pytest.mark.parametrize("make", [
+    lambda k: C.Sum(C.CosineAnnealing(0.1, 10**5), k(0.002)),
+    lambda k: (C.Offset(C.CosineAnnealing(0.1, 10**5), 0.002) if k is C.Constant
+               else C.Sum(C.CosineAnnealing(0.1, 10**5), k(0.002))),
+    lambda k: C.Sum(k(0.003), C.ExponentialDecay(0.1, 2e-5)),
+    lambda k: C.Maximum(C.InverseSqrt(0.1, 1000), k(1e-3)),
+    lambda k: C.Maximum(k(0.05), C.Cyclical(0.1, 777)),
+    lambda k: C.Product(C.Linear(0.0, 1.0, 4096), k(0.3)),
+    lambda k: C.Product(k(0.3), C.Maximum(C.Sum(C.CosineAnnealing(0.1, 10**5),
+                                               C.ExponentialDecay(0.01, 1e-5)), k(1e-3))),
+], ids=["sum_c_second", "offset", "sum_c_first", "max_c_second", "max_c_first", "product_c_second",
+        "nested"])
+def test_constant_factor_takes_the_scalar_path_with_the_same_bytes(make):
+    """A factor that is one constant segment is not filled: the other factor is combined with the
+    scalar, operands in the same order. Its bytes equal those of the same schedule with the
+    constant as a two-row factor (filled and combined as any factor), float64 and float32, for
+    windows of every length class (scalars, short, the product's 512 and 2048 chunks, long), at
+    start 0 and far out, serial and on threads."""
+    fast, slow = make(C.Constant), make(_two_rows)
+    rows = [s for s in fast.segments() if s.family == plan.Family.PRODUCT]
+    assert any(len(f) == 1 and f[0].family == plan.Family.CONST for r in rows for f in r.factors)
+    for start in (0, 4090, 10**5 - 3000, 2**40 + 17):
+        for n in (1, 7, 511, 513, 2049, 10000):
+            for dt in (np.float64, np.float32):
+                assert (fast.array(n, start, dtype=dt).tobytes()
+                        == slow.array(n, start, dtype=dt).tobytes()), (start, n, dt)
+    big = 3 * 2**16 + 5
+    assert (fast.array(big, 123, threads=3).tobytes() == slow.array(big, 123, threads=1).tobytes())
+    steps = np.arange(0, 10**6, 997, dtype=np.int64)
+    assert fast(steps).tobytes() == slow(steps).tobytes()
