@@ -911,14 +911,18 @@ cdef void _k_tri(floating* out, int64_t tau, int64_t n, const TriF* f, const Tri
                     ai = (a * post) * tab[(e & (_BLOCK - 1)) >> 6]
                     j = <int>(e & 63)
                     r = 64 - j if m - kk > 64 - j else m - kk
-                    if sgn > 0.0:   # xs +- n: sgn n is exact, so the same bits without it
+                    # xs +- (kk + jj) as (xs +- kk) +- iota[jj]: exact integers (< 2**53), the
+                    # same bits without a conversion per step (xs +- n: sgn n is exact)
+                    if sgn > 0.0:
+                        x1 = xs + <double>kk
                         for jj in range(r):
                             out[k + done + kk + jj] = <floating>(
-                                base + (slope * (xs + <double>(kk + jj))) * (ai * gj[j + jj]))
+                                base + (slope * (x1 + iota[jj])) * (ai * gj[j + jj]))
                     else:
+                        x1 = xs - <double>kk
                         for jj in range(r):
                             out[k + done + kk + jj] = <floating>(
-                                base + (slope * (xs - <double>(kk + jj))) * (ai * gj[j + jj]))
+                                base + (slope * (x1 - iota[jj])) * (ai * gj[j + jj]))
                     kk += r
             else:
                 # xs +- (j0 + jj) as (xs +- j0) +- iota[jj]: exact integers (< 2**53), the same
